@@ -1,0 +1,37 @@
+# The template's own tasks. `make demo` and `make test` install what they need into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(BIN)/uv ci/requirements.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python ci/requirements.lock
+	touch $@
+
+install: $(VENV)/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv)
+
+demo: install ## Bake a project with the default answers and run its whole pipeline
+	$(BIN)/python -m ci.demo
+
+test: install ## The template's tests: hooks, every option combination baked and tested
+	$(BIN)/pytest
+
+lint: install ## ruff on the template's own Python
+	$(BIN)/ruff check hooks ci tests
+	$(BIN)/ruff format --check hooks ci tests
+
+lock: install ## Re-pin the template's tools
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 ci/requirements.in -o ci/requirements.lock
+
+clean: ## Remove baked demo projects
+	rm -rf build

@@ -1,0 +1,370 @@
+"""Validate the cookiecutter answers before any project file is written.
+
+Cookiecutter runs this script after rendering it with Jinja. Every answer
+reaches it through one ``tojson`` expression inside a raw string, so no answer
+is ever spliced into Python source: quotes, backslashes and newlines in a
+project name cannot break out of the string or run code. The file stays
+valid, importable Python even unrendered, which lets the tests import
+``validate`` directly.
+
+If any answer is invalid the script prints one message per bad field and
+exits 1; cookiecutter then raises ``FailedHookException`` and deletes the
+project folder it had just created, so nothing half-made is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+# The only Jinja in this file. tojson escapes '"' as '\"' and "'", "<", ">",
+# "&" as \u00XX, so the rendered JSON can never close this raw string early.
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+
+SLUG_MAX_LENGTH = 64
+# cookiecutter.json derives the slug as `slugify(project_name) or EMPTY_SLUG`: an empty slug
+# would make the project folder the output folder itself, which cookiecutter refuses with a
+# confusing "already exists" before this hook runs. The sentinel lets the hook say why.
+EMPTY_SLUG = "_no_ascii_name_"
+GITHUB_LOGIN_MAX_LENGTH = 39
+PYTHON_VERSIONS = ("3.11", "3.12")
+TASKS = ("classification", "regression")
+
+# Import names a package must not take: installing it would shadow (or be
+# shadowed by) the project's own dependencies and tools, or clash with the
+# project layout (``src``, ``tests``).
+RESERVED_IMPORT_NAMES = frozenset(
+    {
+        "alembic",
+        "bentoml",
+        "click",
+        "conftest",
+        "deepchecks",
+        "docker",
+        "fastapi",
+        "flask",
+        "hatchling",
+        "jinja2",
+        "joblib",
+        "matplotlib",
+        "mlflow",
+        "mypy",
+        "numpy",
+        "packaging",
+        "pandas",
+        "pip",
+        "pkg_resources",
+        "plotly",
+        "pyarrow",
+        "pydantic",
+        "pytest",
+        "requests",
+        "rich",
+        "ruff",
+        "scipy",
+        "seaborn",
+        "setuptools",
+        "site",
+        "skops",
+        "sklearn",
+        "sqlalchemy",
+        "src",
+        "starlette",
+        "tests",
+        "typer",
+        "typing_extensions",
+        "uvicorn",
+        "wheel",
+        "yaml",
+    }
+)
+STDLIB_MODULE_NAMES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+PACKAGE_RE = re.compile(r"[a-z][a-z0-9_]*")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# RFC 5322 "specials" only legal inside a quoted local part; rejecting them
+# keeps the address safe to drop into TOML, YAML and "Name <email>" headers.
+EMAIL_SPECIALS = frozenset('"\\<>(),;:[]')
+GITHUB_LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+# Characters RFC 3986 allows in a URI; anything else must be percent-encoded.
+URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+DATABASE_SCHEMES = frozenset({"postgresql", "mysql", "mssql"})
+TRACKING_SCHEMES = ("sqlite", "file", "http", "https", "databricks")
+TRACKING_URI_FORMS = (
+    "use one of 'sqlite:///<path>' (e.g. 'sqlite:///mlflow.db'), "
+    "'file:///<absolute path>', 'http(s)://<host>[:<port>]', "
+    "'postgresql://<user>@<host>/<db>' (also mysql, mssql, "
+    "optionally with '+<driver>'), or 'databricks[://<profile>]'"
+)
+
+Validator = Callable[[object], str | None]
+
+
+def _suggest_identifier(text: str, separator: str) -> str:
+    """Best-effort ASCII suggestion so error messages show a concrete fix."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+    words = re.findall(r"[a-z0-9]+", ascii_text.decode().lower())
+    suggestion = separator.join(words)
+    if suggestion and not suggestion[0].isalpha():
+        suggestion = f"project{separator}{suggestion}"
+    return suggestion
+
+
+def _example(suggestion: str, fallback: str) -> str:
+    """Quote a suggested value, or a generic one when nothing usable is left."""
+    return repr(suggestion or fallback)
+
+
+def _has_control_chars(text: str) -> bool:
+    """Newlines and other control characters break metadata and git headers."""
+    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
+def check_project_name(value: object) -> str | None:
+    """Any text is fine (the template escapes it) as long as there is some."""
+    if not isinstance(value, str) or not value.strip():
+        return (
+            f"project_name: {value!r} is empty; give a human-readable name in "
+            "any language, e.g. 'Tumour Classifier'."
+        )
+    return None
+
+
+def check_project_slug(value: object) -> str | None:
+    """The slug names the folder, distribution and model, so it must be plain."""
+    if not isinstance(value, str):
+        return f"project_slug: {value!r} is not a string; use e.g. 'my-project'."
+    if value in ("", EMPTY_SLUG):
+        return (
+            "project_slug: is empty because project_name has no letters or "
+            "digits that can be transliterated to ASCII; pass a slug "
+            "explicitly, e.g. `cookiecutter <template> project_slug=my-project`."
+        )
+    if len(value) > SLUG_MAX_LENGTH:
+        return (
+            f"project_slug: {value!r} is {len(value)} characters long; use at "
+            f"most {SLUG_MAX_LENGTH} (pass a shorter project_slug explicitly)."
+        )
+    if value[0].isdigit():
+        return (
+            f"project_slug: {value!r} starts with a digit, which cannot become a "
+            "Python package name; start it with a lowercase letter, e.g. "
+            f"{_example(_suggest_identifier(value, '-'), 'my-project')}."
+        )
+    if not SLUG_RE.fullmatch(value):
+        return (
+            f"project_slug: {value!r} is not a valid slug; use lowercase ASCII "
+            "letters, digits and single hyphens, starting with a letter and not "
+            "ending with a hyphen, e.g. "
+            f"{_example(_suggest_identifier(value, '-'), 'my-project')}."
+        )
+    return None
+
+
+def check_package_name(value: object) -> str | None:
+    """The package is imported by name, so it must not shadow other modules."""
+    if not isinstance(value, str):
+        return f"package_name: {value!r} is not a string; use e.g. 'my_project'."
+    if value == "":
+        return (
+            "package_name: is empty (it is derived from project_slug); pass a "
+            "package_name explicitly, e.g. 'my_project'."
+        )
+    suggestion = _example(_suggest_identifier(value, "_"), "my_project")
+    if not PACKAGE_RE.fullmatch(value) or not value.isidentifier():
+        return (
+            f"package_name: {value!r} is not a valid Python identifier; use "
+            "lowercase ASCII letters, digits and underscores, starting with a "
+            f"letter (e.g. {suggestion})."
+        )
+    if keyword.iskeyword(value):
+        return (
+            f"package_name: {value!r} is a Python keyword and cannot be "
+            f"imported; choose another name (e.g. '{value}_project')."
+        )
+    if value in STDLIB_MODULE_NAMES:
+        return (
+            f"package_name: {value!r} is a standard-library module; the package "
+            "would shadow it and break imports, so choose another name (e.g. "
+            f"'{value}_project')."
+        )
+    if value in RESERVED_IMPORT_NAMES:
+        return (
+            f"package_name: {value!r} is the import name of a dependency or tool "
+            "the project uses; the package would shadow that module, so choose "
+            f"another name (e.g. '{value}_project')."
+        )
+    return None
+
+
+def check_description(value: object) -> str | None:
+    """Free text; the template escapes it, so only the type matters."""
+    if not isinstance(value, str):
+        return f"description: {value!r} is not a string; use any text."
+    return None
+
+
+def check_author_name(value: object) -> str | None:
+    """Goes into package metadata and the initial git commit."""
+    if not isinstance(value, str) or not value.strip():
+        return f"author_name: {value!r} is empty; give your name, e.g. 'Ada Lovelace'."
+    if _has_control_chars(value):
+        return (
+            f"author_name: {value!r} contains a newline or other control "
+            "character, which breaks package metadata and git author headers; "
+            "use a single line, e.g. 'Ada Lovelace'."
+        )
+    return None
+
+
+def check_author_email(value: object) -> str | None:
+    """Goes into package metadata and the initial git commit."""
+    if (
+        not isinstance(value, str)
+        or not EMAIL_RE.fullmatch(value)
+        or any(char in EMAIL_SPECIALS for char in value)
+    ):
+        return (
+            f"author_email: {value!r} is not a plausible email address; use a "
+            "plain address like 'you@example.com'."
+        )
+    return None
+
+
+def check_github_owner(value: object) -> str | None:
+    """Used in repository URLs and image names, so it must be a real login."""
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= GITHUB_LOGIN_MAX_LENGTH
+        or not GITHUB_LOGIN_RE.fullmatch(value)
+    ):
+        return (
+            f"github_owner: {value!r} is not a valid GitHub user or organisation "
+            f"name; use 1-{GITHUB_LOGIN_MAX_LENGTH} ASCII letters, digits and "
+            "single hyphens, not starting or ending with a hyphen (e.g. 'your-org')."
+        )
+    return None
+
+
+def _choice_checker(field: str, choices: tuple[str, ...]) -> Validator:
+    """Build a validator for a field cookiecutter offers as a fixed choice."""
+
+    def check(value: object) -> str | None:
+        if value not in choices:
+            accepted = ", ".join(repr(choice) for choice in choices)
+            return f"{field}: {value!r} is not supported; use one of {accepted}."
+        return None
+
+    check.__doc__ = f"{field} selects template branches, so only known values work."
+    return check
+
+
+def _tracking_uri_problem(value: str) -> str | None:
+    """Return why an MLflow tracking URI is unusable, or None if it is fine."""
+    if value == "databricks":
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError for a malformed port
+    except ValueError as error:
+        return f"cannot be parsed ({error})"
+    scheme = parts.scheme
+    base_scheme = scheme.split("+", 1)[0]
+    if not scheme or base_scheme not in (*TRACKING_SCHEMES, *DATABASE_SCHEMES):
+        shown = repr(scheme) if scheme else "no scheme"
+        return f"has {shown}; supported schemes are " + ", ".join(
+            (*TRACKING_SCHEMES, *sorted(DATABASE_SCHEMES))
+        )
+    if base_scheme == "sqlite":
+        prefix = f"{scheme}:///"
+        if not value.lower().startswith(prefix) or len(value) == len(prefix):
+            return "is not of the form 'sqlite:///<path>'"
+    elif base_scheme == "file":
+        if not parts.path:
+            return "has no path"
+    elif base_scheme in ("http", "https"):
+        if not parts.hostname:
+            return "has no host"
+    elif base_scheme in DATABASE_SCHEMES and not parts.hostname:
+        return "has no database host"
+    return None
+
+
+def check_mlflow_tracking_uri(value: object) -> str | None:
+    """The URI is written into config files and used by every MLflow run."""
+    if not isinstance(value, str) or not value:
+        return f"mlflow_tracking_uri: {value!r} is empty; {TRACKING_URI_FORMS}."
+    if any(char.isspace() for char in value):
+        return (
+            f"mlflow_tracking_uri: {value!r} contains whitespace; {TRACKING_URI_FORMS}."
+        )
+    if not URI_CHARS_RE.fullmatch(value):
+        return (
+            f"mlflow_tracking_uri: {value!r} contains characters that are not "
+            f"allowed in a URI (percent-encode them); {TRACKING_URI_FORMS}."
+        )
+    problem = _tracking_uri_problem(value)
+    if problem:
+        return f"mlflow_tracking_uri: {value!r} {problem}; {TRACKING_URI_FORMS}."
+    return None
+
+
+VALIDATORS: dict[str, Validator] = {
+    "project_name": check_project_name,
+    "project_slug": check_project_slug,
+    "package_name": check_package_name,
+    "description": check_description,
+    "author_name": check_author_name,
+    "author_email": check_author_email,
+    "github_owner": check_github_owner,
+    "python_version": _choice_checker("python_version", PYTHON_VERSIONS),
+    "task": _choice_checker("task", TASKS),
+    "mlflow_tracking_uri": check_mlflow_tracking_uri,
+}
+
+
+def validate(answers: dict[str, object]) -> list[str]:
+    """Return one message per bad answer, each starting with the field name."""
+    errors: list[str] = []
+    for field, check in VALIDATORS.items():
+        if field not in answers:
+            errors.append(f"{field}: is missing from the answers.")
+            continue
+        if field == "package_name" and answers.get("project_slug") == EMPTY_SLUG:
+            continue  # derived from the empty slug: the slug's message says what to do
+        message = check(answers[field])
+        if message:
+            errors.append(message)
+    return errors
+
+
+def main() -> None:
+    """Abort the bake with readable messages if any answer is invalid."""
+    try:
+        answers = json.loads(ANSWERS_JSON)
+    except json.JSONDecodeError:
+        print(
+            "ERROR: pre_gen_project.py was not rendered by cookiecutter; "
+            "run it only through `cookiecutter`.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    errors = validate(answers)
+    if errors:
+        print(
+            f"ERROR: {len(errors)} invalid answer(s); nothing was generated:",
+            file=sys.stderr,
+        )
+        for message in errors:
+            print(f"  - {message}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Command line: one sub-command per pipeline stage, `pipeline` for all of them, and serving."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .config import Params, load_params
+from .errors import PipelineError
+from .layout import Layout, read_json, require
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Run the ML pipeline stage by stage, or all at once, and serve the result.",
+)
+ParamsOption = Annotated[
+    Path, typer.Option("--params", "-p", help="Params file; paths resolve from its folder.")
+]
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+@contextmanager
+def project(params_path: Path) -> Iterator[tuple[Params, Layout]]:
+    """Load params and turn PipelineError into a one-line message and exit code 1."""
+    try:
+        params = load_params(params_path)
+        layout = Layout(params_path.resolve().parent)
+        # A project-local BentoML store, unless the caller chose one.
+        os.environ.setdefault("BENTOML_HOME", str(layout.root / ".bentoml"))
+        os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        yield params, layout
+    except PipelineError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _stage(name: str, doc: str) -> Callable[..., None]:
+    def command(params: ParamsOption = DEFAULT_PARAMS) -> None:
+        from .pipeline import run_stage, summarise
+
+        with project(params) as (config, layout):
+            result = run_stage(name, config, layout)
+            typer.echo(f"{name}: ok {summarise(result)}")
+
+    command.__doc__ = doc
+    return command
+
+
+for _name, _doc in {
+    "extract": "1. Load the configured dataset and record its content hash.",
+    "analyse": "2. Profile the raw data (rows, columns, missing values, label).",
+    "prepare": "3. Split into train and test sets, deterministically.",
+    "train": "4. Fit the scikit-learn pipeline.",
+    "evaluate": "5. Score the model on the test set.",
+    "validate": "6. Run the deepchecks gates; exits 1 naming each failed check.",
+    "register": "7. Log the run to MLflow; register the model if the gates passed.",
+    "package": "8. Import the registered model into BentoML and build a bento.",
+}.items():
+    app.command(_name)(_stage(_name, _doc))
+
+
+@app.command()
+def pipeline(params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Run stages 1 to 8 in order; stop at the first failure."""
+    from .pipeline import run_pipeline
+
+    with project(params) as (config, layout):
+        run_pipeline(config, layout, typer.echo)
+        record = read_json(layout.package_record, "package")
+        typer.echo(f"pipeline: ok, bento {record['bento']} from {record['model_uri']}")
+
+
+def _bento_tag(layout: Layout) -> str:
+    return str(read_json(layout.package_record, "package")["bento"])
+
+
+@app.command()
+def serve(
+    params: ParamsOption = DEFAULT_PARAMS,
+    port: Annotated[int | None, typer.Option(help="Port (default: serving.port)")] = None,
+) -> None:
+    """Serve the last packaged bento with `bentoml serve` (foreground)."""
+    from .smoke import bentoml_command
+
+    with project(params) as (config, layout):
+        command = [*bentoml_command(), "serve", _bento_tag(layout), "--host", config.serving.host]
+        command += ["--port", str(port or config.serving.port)]
+        typer.echo(" ".join(command))
+        os.execv(command[0], command)
+
+
+def sample_rows(params: Params, layout: Layout, count: int) -> list[dict[str, Any]]:
+    """Rows of the held-out test set without the label: a realistic request body."""
+    import pandas as pd
+
+    test = pd.read_parquet(require(layout.test_data, "prepare"))
+    features = test.drop(columns=[params.data.target]).head(count)
+    return json.loads(features.to_json(orient="records"))
+
+
+@app.command()
+def smoke(
+    params: ParamsOption = DEFAULT_PARAMS,
+    rows: Annotated[int, typer.Option(min=1, help="Test rows to send")] = 3,
+) -> None:
+    """Serve the bento on a free loopback port, POST sample rows, print and save the answer."""
+    from .layout import write_json
+    from .smoke import predict, serving
+
+    with project(params) as (config, layout), serving(_bento_tag(layout)) as url:
+        sent = sample_rows(config, layout, rows)
+        body = predict(url, sent)
+        write_json(layout.reports / "smoke.json", {"request": {"rows": sent}, "response": body})
+        typer.echo(json.dumps(body, indent=2))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,160 @@
+"""The params file (params.yaml): one place for every stage's settings, validated on load.
+
+Bad values fail early with the path of the offending key, instead of deep inside a stage.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import PipelineError
+
+Task = Literal["classification", "regression"]
+Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
+ESTIMATORS: dict[str, tuple[str, ...]] = {
+    "classification": ("random_forest", "logistic_regression", "hist_gradient_boosting"),
+    "regression": ("random_forest", "ridge", "hist_gradient_boosting"),
+}
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc")
+REGRESSION_METRICS = ("r2", "rmse", "mae")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Where the data comes from: `sklearn:<name>` for bundled samples, or a .csv/.parquet path."""
+
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    categorical: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+
+
+class SplitConfig(_Section):
+    test_size: float = Field(gt=0.0, lt=1.0)
+    seed: int = 42
+    stratify: bool = True
+
+
+class ModelConfig(_Section):
+    estimator: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 42
+
+
+class DataIntegrityGate(_Section):
+    max_missing_ratio: Ratio = 0.05
+    max_duplicate_ratio: Ratio = 0.05
+    max_conflicting_label_ratio: Ratio = 0.0
+    max_feature_label_pps: Ratio = 0.9
+    min_class_ratio: Ratio = 0.05
+
+
+class TrainTestGate(_Section):
+    max_feature_drift: Ratio = 0.25
+    max_drifted_features: int = Field(default=0, ge=0)
+    max_label_drift: Ratio = 0.15
+    max_multivariate_drift: Ratio = 0.25
+    max_new_category_ratio: Ratio = 0.0
+    max_train_test_mix_ratio: Ratio = 0.1
+
+
+class ModelGate(_Section):
+    max_performance_degradation: Ratio = 0.2
+    min_gain_over_simple_model: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
+    minimums: dict[str, float] = Field(default_factory=dict)
+    maximums: dict[str, float] = Field(default_factory=dict)
+
+
+class ValidationConfig(_Section):
+    data_integrity: DataIntegrityGate = DataIntegrityGate()
+    train_test: TrainTestGate = TrainTestGate()
+    model: ModelGate = ModelGate()
+    max_rows: int = Field(default=100_000, gt=0)
+
+
+class RegistryConfig(_Section):
+    model_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    alias: str = Field(default="challenger", pattern=r"^[a-z][a-z0-9_-]*$")
+
+
+class MlflowConfig(_Section):
+    tracking_uri: str = Field(min_length=1)
+    experiment: str = Field(min_length=1)
+
+    def resolved_tracking_uri(self) -> str:
+        """MLFLOW_TRACKING_URI wins, so CI and shared servers switch without editing files."""
+        return os.environ.get("MLFLOW_TRACKING_URI") or self.tracking_uri
+
+
+class ServingConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+
+class Params(_Section):
+    task: Task
+    data: DataConfig
+    split: SplitConfig
+    model: ModelConfig
+    validation: ValidationConfig = ValidationConfig()
+    registry: RegistryConfig
+    mlflow: MlflowConfig
+    serving: ServingConfig = ServingConfig()
+
+    @model_validator(mode="after")
+    def _check_task_specific(self) -> Params:
+        if self.model.estimator not in ESTIMATORS[self.task]:
+            allowed = ", ".join(ESTIMATORS[self.task])
+            raise ValueError(
+                f"model.estimator {self.model.estimator!r} is not available for {self.task}; "
+                f"choose one of: {allowed}"
+            )
+        known = CLASSIFICATION_METRICS if self.task == "classification" else REGRESSION_METRICS
+        for bound in ("minimums", "maximums"):
+            unknown = sorted(set(getattr(self.validation.model, bound)) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"validation.model.{bound} has unknown metric(s) {unknown} for {self.task}; "
+                    f"known: {', '.join(known)}"
+                )
+        if self.data.target in self.data.drop:
+            raise ValueError(f"data.drop must not contain the target column {self.data.target!r}")
+        return self
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _task_is_text(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+def _format_errors(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: invalid parameters:"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_params(path: Path | str = "params.yaml") -> Params:
+    """Read and validate the params file; every problem is reported with its key path."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path}: params file not found (run from the project root?)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PipelineError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise PipelineError(_format_errors(path, exc)) from exc

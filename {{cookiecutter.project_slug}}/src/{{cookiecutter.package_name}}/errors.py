@@ -1,0 +1,15 @@
+"""Errors a user can act on: the CLI prints their message and exits non-zero, without a traceback."""
+
+
+class PipelineError(Exception):
+    """A stage could not do its job; the message says what to change."""
+
+
+class GateFailedError(PipelineError):
+    """A validation gate failed; the message names every failed check."""
+
+    def __init__(self, failed: list[str], note: str = "") -> None:
+        self.failed = failed
+        lines = "\n".join(f"  - {name}" for name in failed)
+        suffix = f"\n{note}" if note else ""
+        super().__init__(f"validation gate failed ({len(failed)} check(s)):\n{lines}{suffix}")

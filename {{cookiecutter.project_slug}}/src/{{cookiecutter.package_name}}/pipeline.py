@@ -1,0 +1,65 @@
+"""The whole pipeline: stages 1 to 8 in order, stopping at the first failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .config import Params
+from .errors import GateFailedError, PipelineError
+from .layout import Layout
+from .stages import analyse, evaluate, extract, package, prepare, register, train, validate
+
+Stage = Callable[[Params, Layout], Any]
+STAGES: dict[str, Stage] = {
+    "extract": lambda params, layout: extract.run(params.data, layout),
+    "analyse": analyse.run,
+    "prepare": prepare.run,
+    "train": train.run,
+    "evaluate": evaluate.run,
+    "validate": validate.run,
+    "register": register.run,
+    "package": package.run,
+}
+
+
+def run_stage(name: str, params: Params, layout: Layout) -> Any:
+    """Run one stage; a failed gate raises, so `validate` alone exits non-zero too."""
+    result = STAGES[name](params, layout)
+    if isinstance(result, validate.GateReport) and not result.passed:
+        raise GateFailedError([check.name for check in result.failed])
+    return result
+
+
+def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    total = len(STAGES)
+    for index, name in enumerate(STAGES, start=1):
+        echo(f"[{index}/{total}] {name}")
+        try:
+            results[name] = run_stage(name, params, layout)
+        except GateFailedError as failure:
+            # The failed run is still logged to MLflow (no model version), then the pipeline stops.
+            echo(f"[{index}/{total}] {name}: gate failed; logging the run without registering")
+            try:
+                register.run(params, layout)
+            except GateFailedError as logged:
+                raise PipelineError(f"pipeline stopped at '{name}': {logged}") from failure
+            raise PipelineError(f"pipeline stopped at '{name}': {failure}") from failure
+        except PipelineError as error:
+            raise PipelineError(f"pipeline stopped at '{name}': {error}") from error
+        echo(f"[{index}/{total}] {name}: ok {summarise(results[name])}")
+    return results
+
+
+def summarise(result: Any) -> str:
+    if isinstance(result, validate.GateReport):
+        return f"({len(result.checks)} checks passed or not applicable)"
+    if isinstance(result, dict):
+        shown = {k: v for k, v in result.items() if not isinstance(v, dict | list)}
+        return " ".join(f"{k}={_short(v)}" for k, v in list(shown.items())[:6])
+    return ""
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,76 @@
+"""The feature schema: recorded at training time, it types the service's input and checks new data."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+Kind = Literal["float", "int", "bool", "str"]
+_PY_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
+
+
+def infer_schema(features: pd.DataFrame, categorical: tuple[str, ...] = ()) -> dict[str, Kind]:
+    """Map each feature column to the JSON type a client must send."""
+    schema: dict[str, Kind] = {}
+    for name, dtype in features.dtypes.items():
+        column = str(name)
+        if column in categorical or not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            schema[column] = "str"
+        elif pd.api.types.is_bool_dtype(dtype):
+            schema[column] = "bool"
+        elif pd.api.types.is_integer_dtype(dtype):
+            schema[column] = "int"
+        else:
+            schema[column] = "float"
+    return schema
+
+
+def categorical_columns(schema: dict[str, Kind]) -> list[str]:
+    return [name for name, kind in schema.items() if kind == "str"]
+
+
+def check_frame(frame: pd.DataFrame, schema: dict[str, Kind], where: str) -> None:
+    """Fail with the column names when a frame does not carry the trained features."""
+    from .errors import PipelineError
+
+    missing = [name for name in schema if name not in frame.columns]
+    extra = [str(name) for name in frame.columns if name not in schema]
+    if missing or extra:
+        raise PipelineError(
+            f"{where}: columns do not match the training schema "
+            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
+        )
+
+
+def row_model(schema: dict[str, Kind]) -> type[BaseModel]:
+    """A pydantic model of one input row: every feature required, nothing extra, finite numbers.
+
+    Column names may be anything (spaces, leading digits), so fields get safe names and
+    the column name is the alias clients use.
+    """
+    fields: dict[str, Any] = {
+        f"f{index}": (_PY_TYPES[kind], Field(alias=name, title=name))
+        for index, (name, kind) in enumerate(schema.items())
+    }
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "FeatureRow",
+        __config__=ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False),
+        **fields,
+    )
+
+
+def rows_to_frame(rows: list[BaseModel], schema: dict[str, Kind]) -> pd.DataFrame:
+    frame = pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=list(schema))
+    for name, kind in schema.items():
+        if kind == "float":
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def is_finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,102 @@
+"""Serve a bento on loopback, wait until it is ready, send a request, stop it.
+
+Used by `smoke`, the end-to-end tests and the demo, so all of them exercise a real
+`bentoml serve` over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import PipelineError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def bentoml_command() -> list[str]:
+    script = Path(sys.executable).with_name("bentoml")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bentoml"]
+
+
+def http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple[int, Any]:
+    """A tiny JSON client on the standard library: status and decoded body, errors included."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        return status, raw.decode(errors="replace")
+
+
+@contextmanager
+def serving(bento: str, host: str = "127.0.0.1", port: int | None = None,
+            timeout: float = 120) -> Iterator[str]:
+    """Run `bentoml serve` for the duration of the block; yields the base URL."""
+    port = port or free_port(host)
+    log = Path(os.environ.get("BENTOML_HOME", ".")) / f"serve-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://{host}:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise PipelineError(
+                    f"bentoml serve exited with {process.returncode}; log:\n"
+                    + log.read_text(errors="replace")[-3000:]
+                )
+            try:
+                if http("GET", f"{url}/readyz", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise PipelineError(f"bentoml serve not ready after {timeout:.0f}s; see {log}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def predict(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    status, body = http("POST", f"{url}/predict", {"rows": rows})
+    if status != 200:
+        raise PipelineError(f"POST /predict answered {status}: {body}")
+    if len(body.get("predictions", [])) != len(rows):
+        raise PipelineError(f"POST /predict returned {body!r} for {len(rows)} row(s)")
+    return body

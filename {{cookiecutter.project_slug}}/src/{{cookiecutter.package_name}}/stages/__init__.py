@@ -1,0 +1,1 @@
+"""One module per pipeline stage; each reads the outputs of the one before it from disk."""

@@ -1,0 +1,88 @@
+"""Stage 1, extract: load the configured dataset and record its content hash.
+
+`sklearn:<name>` loads a sample bundled with scikit-learn (no download); any other source is
+a CSV or Parquet path, relative to the project root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sklearn import datasets
+
+from ..config import DataConfig
+from ..errors import PipelineError
+from ..layout import Layout, write_json
+
+SAMPLES = {"breast_cancer": datasets.load_breast_cancer, "diabetes": datasets.load_diabetes}
+
+
+def _load_sample(name: str) -> pd.DataFrame:
+    if name not in SAMPLES:
+        raise PipelineError(
+            f"data.source: unknown sample 'sklearn:{name}'; choose one of: "
+            + ", ".join(f"sklearn:{key}" for key in SAMPLES)
+        )
+    return SAMPLES[name](as_frame=True).frame
+
+
+def _load_file(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise PipelineError(f"data.source: file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in {".parquet", ".pq"}:
+            return pd.read_parquet(path)
+    except Exception as exc:
+        raise PipelineError(f"data.source: cannot read {path}: {exc}") from exc
+    raise PipelineError(f"data.source: {path} must end in .csv or .parquet, not {suffix!r}")
+
+
+def load_source(data: DataConfig, root: Path) -> pd.DataFrame:
+    """Load the raw frame and check the columns the config names."""
+    if data.source.startswith("sklearn:"):
+        frame = _load_sample(data.source.removeprefix("sklearn:"))
+    else:
+        path = Path(data.source)
+        frame = _load_file(path if path.is_absolute() else root / path)
+    frame.columns = [str(column) for column in frame.columns]
+    if frame.empty:
+        raise PipelineError(f"data.source: {data.source} has no rows")
+    named = [data.target, *data.categorical, *data.drop]
+    missing = [column for column in named if column not in frame.columns]
+    if missing:
+        raise PipelineError(
+            f"data: column(s) {missing} not in {data.source}; "
+            f"available: {', '.join(frame.columns[:30])}"
+        )
+    if frame.columns.duplicated().any():
+        raise PipelineError(f"data.source: duplicated column names in {data.source}")
+    return frame.drop(columns=list(data.drop))
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """A hash of values, column names and dtypes: stable across file formats and writers."""
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run(data: DataConfig, layout: Layout) -> dict[str, Any]:
+    frame = load_source(data, layout.root)
+    layout.raw_data.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(layout.raw_data, index=False)
+    meta = {
+        "source": data.source,
+        "rows": len(frame),
+        "columns": len(frame.columns),
+        "sha256": content_hash(frame),
+        "path": str(layout.raw_data.relative_to(layout.root)),
+    }
+    write_json(layout.raw_meta, meta)
+    return meta

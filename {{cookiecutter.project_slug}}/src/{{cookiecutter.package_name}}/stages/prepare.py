@@ -1,0 +1,47 @@
+"""Stage 3, prepare: a deterministic train/test split (the seed lives in params.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from ..config import Params
+from ..errors import PipelineError
+from ..layout import Layout, require
+
+MIN_ROWS = 20
+
+
+def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    target = params.data.target
+    labelled = frame.dropna(subset=[target])
+    if len(labelled) < MIN_ROWS:
+        raise PipelineError(
+            f"prepare: only {len(labelled)} rows have a label ({target!r}); need at least {MIN_ROWS}"
+        )
+    stratify = None
+    if params.task == "classification" and params.split.stratify:
+        counts = labelled[target].value_counts()
+        if counts.min() < 2:
+            raise PipelineError(
+                f"prepare: class {counts.idxmin()!r} has a single row; stratified split needs 2+ "
+                "(add data or set split.stratify: false)"
+            )
+        stratify = labelled[target]
+    train, test = train_test_split(
+        labelled,
+        test_size=params.split.test_size,
+        random_state=params.split.seed,
+        stratify=stratify,
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    train, test = split(pd.read_parquet(require(layout.raw_data, "extract")), params)
+    layout.train_data.parent.mkdir(parents=True, exist_ok=True)
+    train.to_parquet(layout.train_data, index=False)
+    test.to_parquet(layout.test_data, index=False)
+    return {"train_rows": len(train), "test_rows": len(test), "seed": params.split.seed}

@@ -1,0 +1,128 @@
+"""Stage 7, register: log every run to MLflow; register the model only when the gates passed.
+
+A passing model becomes a new version of the registered model with the alias from params.yaml
+(`challenger`); promotion to `staging` and `production` happens later, through Git tags.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.metadata import version
+from typing import Any
+
+import joblib
+import pandas as pd
+
+from ..config import Params
+from ..errors import GateFailedError
+from ..gitinfo import current_commit, is_dirty
+from ..layout import Layout, read_json, require, write_json
+
+# Dependencies a served model needs, pinned to what trained it.
+SERVING_REQUIREMENTS = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
+
+
+def _flatten(prefix: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(f"{prefix}.{key}" if prefix else str(key), inner))
+        return flat
+    return {prefix: value}
+
+
+def _mlflow():  # noqa: ANN202 - the mlflow module
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # mlflow resets it on import
+    return mlflow
+
+
+def log_model(mlflow: Any, model: Any, sample: pd.DataFrame) -> Any:
+    """Log the pipeline with skops (no pickle), trusting only the types this pipeline holds."""
+    import skops.io
+    from mlflow.models import infer_signature
+
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    return mlflow.sklearn.log_model(
+        model,
+        name="model",
+        signature=infer_signature(sample, model.predict(sample)),
+        input_example=sample.head(3),
+        pip_requirements=[f"{name}=={version(name)}" for name in SERVING_REQUIREMENTS],
+        skops_trusted_types=trusted,
+    )
+
+
+def ensure_registered_model(client: Any, name: str) -> bool:
+    """Create the registered model on first use; returns True when this is the first model ever."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+        return False
+    except MlflowException:
+        client.create_registered_model(name, description="Registered by the project's pipeline.")
+        return True
+
+
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    gates = read_json(layout.gates, "validate")
+    scores = read_json(layout.metrics, "evaluate")
+    dataset = read_json(layout.raw_meta, "extract")
+    model = joblib.load(require(layout.model, "train"))
+    sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(columns=[params.data.target])
+
+    mlflow = _mlflow()
+    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri())
+    mlflow.set_experiment(params.mlflow.experiment)
+    commit = current_commit(layout.root)
+    tags = {
+        "data.sha256": dataset["sha256"],
+        "data.source": dataset["source"],
+        "gates.passed": str(gates["passed"]).lower(),
+        "git.commit": commit or "none",
+        "git.dirty": str(commit is not None and is_dirty(layout.root)).lower(),
+        "task": params.task,
+    }
+    with mlflow.start_run() as active:
+        mlflow.set_tags(tags)
+        mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
+        mlflow.log_metrics(scores)
+        mlflow.log_artifacts(str(layout.reports), artifact_path="reports")
+        info = log_model(mlflow, model, sample)
+        run_id = active.info.run_id
+
+    record: dict[str, Any] = {
+        "run_id": run_id,
+        "model_name": params.registry.model_name,
+        "tracking_uri": params.mlflow.resolved_tracking_uri(),
+        "gates_passed": gates["passed"],
+        "registered": False,
+        **{key: value for key, value in tags.items() if key in {"git.commit", "data.sha256"}},
+    }
+    if not gates["passed"]:
+        write_json(layout.registration, record)
+        raise GateFailedError(
+            gates["failed"], note=f"MLflow run {run_id} logged; no model version registered."
+        )
+
+    client = mlflow.MlflowClient()
+    first = ensure_registered_model(client, params.registry.model_name)
+    created = client.create_model_version(
+        params.registry.model_name, info.model_uri, run_id=run_id, tags=tags
+    )
+    client.set_registered_model_alias(
+        params.registry.model_name, params.registry.alias, created.version
+    )
+    record.update(
+        registered=True,
+        version=int(created.version),
+        alias=params.registry.alias,
+        first_model=first,
+        model_uri=f"models:/{params.registry.model_name}@{params.registry.alias}",
+    )
+    write_json(layout.registration, record)
+    return record

@@ -1,0 +1,99 @@
+"""Stage 4, train: a scikit-learn Pipeline (preprocessing + estimator) built from params.yaml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import joblib
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ..config import Params
+from ..errors import PipelineError
+from ..layout import Layout, require, write_json
+from ..schema import categorical_columns, infer_schema
+
+ESTIMATORS: dict[str, dict[str, type[BaseEstimator]]] = {
+    "classification": {
+        "random_forest": RandomForestClassifier,
+        "logistic_regression": LogisticRegression,
+        "hist_gradient_boosting": HistGradientBoostingClassifier,
+    },
+    "regression": {
+        "random_forest": RandomForestRegressor,
+        "ridge": Ridge,
+        "hist_gradient_boosting": HistGradientBoostingRegressor,
+    },
+}
+SEEDED = {"random_forest", "logistic_regression", "hist_gradient_boosting"}
+
+
+def build_estimator(params: Params) -> BaseEstimator:
+    cls = ESTIMATORS[params.task][params.model.estimator]
+    options = dict(params.model.params)
+    if params.model.estimator in SEEDED:
+        options.setdefault("random_state", params.model.seed)
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise PipelineError(f"model.params: {exc}") from exc
+
+
+def build_pipeline(params: Params, schema: dict[str, str]) -> Pipeline:
+    """Impute and scale numbers, impute and one-hot encode categories, then the estimator."""
+    categorical = categorical_columns(schema)  # type: ignore[arg-type]
+    numeric = [name for name in schema if name not in categorical]
+    preprocess = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                categorical,
+            ),
+        ],
+        verbose_feature_names_out=False,
+    )
+    return Pipeline([("preprocess", preprocess), ("estimator", build_estimator(params))])
+
+
+def features_and_label(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    return frame.drop(columns=[target]), frame[target]
+
+
+def fit(params: Params, train: pd.DataFrame) -> tuple[Pipeline, dict[str, str]]:
+    features, label = features_and_label(train, params.data.target)
+    schema = infer_schema(features, params.data.categorical)
+    pipeline = build_pipeline(params, schema)
+    try:
+        pipeline.fit(features, label)
+    except ValueError as exc:
+        raise PipelineError(f"train: the estimator could not fit the data: {exc}") from exc
+    return pipeline, dict(schema)
+
+
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    train = pd.read_parquet(require(layout.train_data, "prepare"))
+    pipeline, schema = fit(params, train)
+    layout.model.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, layout.model)
+    classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
+    write_json(
+        layout.feature_schema,
+        {"features": schema, "target": params.data.target, "task": params.task, "classes": classes},
+    )
+    return {"estimator": params.model.estimator, "features": len(schema), "rows": len(train)}

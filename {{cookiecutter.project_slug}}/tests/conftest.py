@@ -1,0 +1,52 @@
+"""Shared fixtures: a small project folder with its own params file, so tests never touch yours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.config import Params, load_params
+from {{ cookiecutter.package_name }}.layout import Layout
+from {{ cookiecutter.package_name }}.pipeline import run_stage
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_params(root: Path, **overrides: object) -> Path:
+    """Copy the project's params.yaml into `root`, with dotted-key overrides, local MLflow."""
+    raw = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw["mlflow"]["tracking_uri"] = f"sqlite:///{root / 'mlflow.db'}"
+    for dotted, value in overrides.items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = root / "params.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated project root: its own MLflow store and BentoML home."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / ".bentoml"))
+    return tmp_path
+
+
+@pytest.fixture
+def project(workdir: Path) -> tuple[Params, Layout]:
+    return load_params(write_params(workdir)), Layout(workdir)
+
+
+@pytest.fixture
+def trained(project: tuple[Params, Layout]) -> Iterator[tuple[Params, Layout]]:
+    """Stages 1 to 5 done: data extracted and split, model trained and evaluated."""
+    params, layout = project
+    for stage in ("extract", "analyse", "prepare", "train", "evaluate"):
+        run_stage(stage, params, layout)
+    yield params, layout

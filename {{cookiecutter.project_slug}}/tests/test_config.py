@@ -1,0 +1,50 @@
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import load_params
+from {{ cookiecutter.package_name }}.errors import PipelineError
+
+from .conftest import PROJECT_ROOT, write_params
+
+
+def test_project_params_file_is_valid() -> None:
+    params = load_params(PROJECT_ROOT / "params.yaml")
+    assert params.task == "{{ cookiecutter.task }}"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"split.test_size": 1.5}, "split.test_size"),
+        ({"model.estimator": "deep_magic"}, "model.estimator"),
+        ({"task": "clustering"}, "task"),
+        ({"validation.data_integrity.max_missing_ratio": 2}, "max_missing_ratio"),
+        ({"validation.model.minimums": {"not_a_metric": 1}}, "minimums"),
+        ({"data.unknown_key": 1}, "data.unknown_key"),
+        ({"serving.port": 70000}, "serving.port"),
+    ],
+)
+def test_bad_values_name_their_key(tmp_path: Path, override: dict, message: str) -> None:
+    path = write_params(tmp_path, **override)
+    with pytest.raises(PipelineError, match=message):
+        load_params(path)
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match="not found"):
+        load_params(tmp_path / "absent.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("task: [unclosed", encoding="utf-8")
+    with pytest.raises(PipelineError, match="not valid YAML"):
+        load_params(broken)
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("just text", encoding="utf-8")
+    with pytest.raises(PipelineError, match="mapping"):
+        load_params(scalar)
+
+
+def test_environment_overrides_tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = load_params(write_params(tmp_path))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    assert params.mlflow.resolved_tracking_uri() == "http://127.0.0.1:5000"

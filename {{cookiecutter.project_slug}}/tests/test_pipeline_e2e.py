@@ -1,0 +1,122 @@
+"""The whole pipeline through the CLI, then the bento served by `bentoml serve` over HTTP."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.smoke import http, predict, serving
+
+from .conftest import write_params
+
+pytestmark = pytest.mark.e2e
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pipeline run shared by the HTTP tests (it takes a while)."""
+    root = tmp_path_factory.mktemp("project")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("BENTOML_HOME", str(root / ".bentoml"))
+    write_params(root)
+    done = cli("pipeline", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for stage in ("extract", "analyse", "prepare", "train", "evaluate", "validate", "register"):
+        assert f"{stage}: ok" in done.stdout
+    yield root
+    monkeypatch.undo()
+
+
+@pytest.fixture(scope="module")
+def service(built: Path):
+    record = json.loads((built / "reports" / "package.json").read_text())
+    with serving(record["bento"]) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def rows(built: Path) -> list[dict]:
+    test = pd.read_parquet(built / "data" / "prepared" / "test.parquet")
+    return json.loads(test.drop(columns=["target"]).head(5).to_json(orient="records"))
+
+
+def test_health_and_readiness(service: str) -> None:
+    assert http("GET", f"{service}/healthz")[0] == 200
+    assert http("GET", f"{service}/readyz")[0] == 200
+
+
+def test_predicts_one_and_many_rows(service: str, rows: list[dict]) -> None:
+    one = predict(service, rows[:1])
+    many = predict(service, rows)
+    assert one["model_version"] == "1"
+    assert len(many["predictions"]) == 5
+{%- if cookiecutter.task == "classification" %}
+    assert {p["prediction"] for p in many["predictions"]} <= {0, 1}
+    for prediction in many["predictions"]:
+        assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
+{%- else %}
+    assert all(isinstance(p["prediction"], float) for p in many["predictions"])
+{%- endif %}
+
+
+def _without(row: dict, key: str) -> dict:
+    return {k: v for k, v in row.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("make_body", "mentions"),
+    [
+        (lambda row: {"rows": [_without(row, next(iter(row)))]}, "missing"),
+        (lambda row: {"rows": [{**row, "surprise": 1.0}]}, "surprise"),
+        (lambda row: {"rows": [{**row, next(iter(row)): "not a number"}]}, "float"),
+        (lambda row: {"rows": [{**row, next(iter(row)): None}]}, "float"),
+        (lambda row: {"rows": []}, "at least 1"),
+        (lambda row: {"rows": row}, "list"),
+        (lambda row: [row], "object"),
+    ],
+    ids=["missing-field", "extra-field", "wrong-type", "null", "empty-batch", "not-a-list", "bare-list"],
+)
+def test_bad_requests_get_400_with_a_reason(service: str, rows: list[dict], make_body, mentions) -> None:
+    status, body = http("POST", f"{service}/predict", make_body(rows[0]))
+    assert status == 400, body
+    assert mentions.lower() in json.dumps(body).lower()
+
+
+def test_malformed_json_gets_400(service: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{service}/predict", data=b'{"rows": [', headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    assert error.value.code == 400
+
+
+def test_failed_gate_stops_the_pipeline_naming_the_check(built: Path, tmp_path: Path) -> None:
+    raw = pd.read_parquet(built / "data" / "raw" / "dataset.parquet")
+    raw["leak"] = raw["target"]
+    raw.to_csv(tmp_path / "leaky.csv", index=False)
+    write_params(tmp_path, **{"data.source": "leaky.csv"})
+    done = cli("pipeline", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "pipeline stopped at 'validate'" in done.stderr
+    assert "Feature Label Correlation" in done.stderr
+    assert "no model version registered" in done.stderr
+    assert not (tmp_path / "reports" / "package.json").exists()

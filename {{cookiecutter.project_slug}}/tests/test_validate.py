@@ -1,0 +1,59 @@
+import json
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import load_params
+from {{ cookiecutter.package_name }}.errors import GateFailedError
+from {{ cookiecutter.package_name }}.pipeline import run_stage
+from {{ cookiecutter.package_name }}.stages import validate
+
+from .conftest import write_params
+
+
+def test_clean_sample_passes_every_gate(trained) -> None:
+    params, layout = trained
+    report = run_stage("validate", params, layout)
+    assert report.passed, [check.name for check in report.failed]
+    summary = json.loads(layout.gates.read_text())
+    assert summary["passed"] is True
+    suites = {check["suite"] for check in summary["checks"]}
+    assert {"Data Integrity", "Train Test Validation", "Model Evaluation", "Model Floor"} <= suites
+    for name in ("data_integrity", "train_test_validation", "model_evaluation"):
+        html = layout.root / summary["reports"][name]
+        assert html.stat().st_size > 10_000
+        assert "<html" in html.read_text(encoding="utf-8", errors="replace")[:5000].lower()
+
+
+def test_label_leak_fails_the_data_gate_by_name(trained) -> None:
+    params, layout = trained
+    raw = pd.read_parquet(layout.raw_data)
+    raw["leak"] = raw[params.data.target]
+    raw.to_parquet(layout.raw_data, index=False)
+    with pytest.raises(GateFailedError, match="Feature Label Correlation") as failure:
+        run_stage("validate", params, layout)
+    assert all("Data Integrity" in name or "Model" in name for name in failure.value.failed)
+    assert json.loads(layout.gates.read_text())["passed"] is False
+
+
+def test_unreachable_metric_floor_fails_the_model_gate(trained, workdir) -> None:
+    _, layout = trained
+{%- if cookiecutter.task == "classification" %}
+    strict = load_params(write_params(workdir, **{"validation.model.minimums": {"accuracy": 1.01}}))
+{%- else %}
+    strict = load_params(write_params(workdir, **{"validation.model.minimums": {"r2": 0.99}}))
+{%- endif %}
+    report = validate.run(strict, layout)
+    assert not report.passed
+    assert [check.suite for check in report.failed] == ["Model Floor"]
+
+
+def test_metric_floor_bounds(tmp_path) -> None:
+    overrides = {
+        "validation.model.minimums": {"{{ 'accuracy' if cookiecutter.task == 'classification' else 'r2' }}": 0.5},
+        "validation.model.maximums": {"{{ 'f1' if cookiecutter.task == 'classification' else 'rmse' }}": 0.9},
+    }
+    params = load_params(write_params(tmp_path, **overrides))
+    low = {"{{ 'accuracy' if cookiecutter.task == 'classification' else 'r2' }}": 0.4}
+    outcomes = {check.condition: check.status for check in validate.metric_floor(params, low)}
+    assert sorted(outcomes.values()) == ["failed", "not run"]
