@@ -24,7 +24,7 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 	$(BIN)/python -m ci.demo
 
 test: install ## The template's tests: hooks, every option combination baked and tested
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install ## ruff on the template's own Python
 	$(BIN)/ruff check hooks ci tests

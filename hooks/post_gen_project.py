@@ -52,9 +52,7 @@ class GitError(RuntimeError):
 
 def _git_env(environ: Mapping[str, str]) -> dict[str, str]:
     """Copy the environment without variables that redirect git elsewhere."""
-    return {
-        key: value for key, value in environ.items() if key not in GIT_ENV_OVERRIDES
-    }
+    return {key: value for key, value in environ.items() if key not in GIT_ENV_OVERRIDES}
 
 
 def _run_git(git: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -139,8 +137,7 @@ def main() -> None:
         answers = json.loads(ANSWERS_JSON)
     except json.JSONDecodeError:
         print(
-            "WARNING: post_gen_project.py was not rendered by cookiecutter; "
-            "skipping git setup.",
+            "WARNING: post_gen_project.py was not rendered by cookiecutter; skipping git setup.",
             file=sys.stderr,
         )
         return

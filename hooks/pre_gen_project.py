@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 # "&" as \u00XX, so the rendered JSON can never close this raw string early.
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
-SLUG_MAX_LENGTH = 64
+# Long enough for real names, short enough that generated import lines stay within 100 columns.
+SLUG_MAX_LENGTH = 48
 # cookiecutter.json derives the slug as `slugify(project_name) or EMPTY_SLUG`: an empty slug
 # would make the project folder the output folder itself, which cookiecutter refuses with a
 # confusing "already exists" before this hook runs. The sentinel lets the hook say why.
@@ -301,9 +302,7 @@ def check_mlflow_tracking_uri(value: object) -> str | None:
     if not isinstance(value, str) or not value:
         return f"mlflow_tracking_uri: {value!r} is empty; {TRACKING_URI_FORMS}."
     if any(char.isspace() for char in value):
-        return (
-            f"mlflow_tracking_uri: {value!r} contains whitespace; {TRACKING_URI_FORMS}."
-        )
+        return f"mlflow_tracking_uri: {value!r} contains whitespace; {TRACKING_URI_FORMS}."
     if not URI_CHARS_RE.fullmatch(value):
         return (
             f"mlflow_tracking_uri: {value!r} contains characters that are not "

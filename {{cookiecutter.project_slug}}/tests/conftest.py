@@ -13,6 +13,8 @@ from {{ cookiecutter.package_name }}.layout import Layout
 from {{ cookiecutter.package_name }}.pipeline import run_stage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TASK = load_params(PROJECT_ROOT / "params.yaml").task
+CLASSIFICATION = TASK == "classification"
 
 
 def write_params(root: Path, **overrides: object) -> Path:

@@ -10,7 +10,8 @@ from .conftest import PROJECT_ROOT, write_params
 
 def test_project_params_file_is_valid() -> None:
     params = load_params(PROJECT_ROOT / "params.yaml")
-    assert params.task == "{{ cookiecutter.task }}"
+    assert params.task in {"classification", "regression"}
+    assert params.registry.alias == "challenger"
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,9 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
         load_params(scalar)
 
 
-def test_environment_overrides_tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_tracking_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     params = load_params(write_params(tmp_path))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
     assert params.mlflow.resolved_tracking_uri() == "http://127.0.0.1:5000"

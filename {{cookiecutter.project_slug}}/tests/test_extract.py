@@ -24,7 +24,7 @@ def test_sample_is_written_with_its_hash(project) -> None:
 
 def test_hash_changes_with_content_only(project) -> None:
     params, _ = project
-    frame = extract.load_source(params.data, Path("."))
+    frame = extract.load_source(params.data, Path())
     assert extract.content_hash(frame) == extract.content_hash(frame.copy())
     changed = frame.copy()
     changed.iloc[0, 0] = changed.iloc[0, 0] + 1

@@ -10,7 +10,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.smoke import http, predict, serving
 
-from .conftest import write_params
+from .conftest import CLASSIFICATION, write_params
 
 pytestmark = pytest.mark.e2e
 
@@ -65,13 +65,12 @@ def test_predicts_one_and_many_rows(service: str, rows: list[dict]) -> None:
     many = predict(service, rows)
     assert one["model_version"] == "1"
     assert len(many["predictions"]) == 5
-{%- if cookiecutter.task == "classification" %}
-    assert {p["prediction"] for p in many["predictions"]} <= {0, 1}
-    for prediction in many["predictions"]:
-        assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
-{%- else %}
-    assert all(isinstance(p["prediction"], float) for p in many["predictions"])
-{%- endif %}
+    if CLASSIFICATION:
+        assert {p["prediction"] for p in many["predictions"]} <= {0, 1}
+        for prediction in many["predictions"]:
+            assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
+    else:
+        assert all(isinstance(p["prediction"], float) for p in many["predictions"])
 
 
 def _without(row: dict, key: str) -> dict:
@@ -89,9 +88,19 @@ def _without(row: dict, key: str) -> dict:
         (lambda row: {"rows": row}, "list"),
         (lambda row: [row], "object"),
     ],
-    ids=["missing-field", "extra-field", "wrong-type", "null", "empty-batch", "not-a-list", "bare-list"],
+    ids=[
+        "missing-field",
+        "extra-field",
+        "wrong-type",
+        "null",
+        "empty-batch",
+        "not-a-list",
+        "bare-list",
+    ],
 )
-def test_bad_requests_get_400_with_a_reason(service: str, rows: list[dict], make_body, mentions) -> None:
+def test_bad_requests_get_400_with_a_reason(
+    service: str, rows: list[dict], make_body, mentions
+) -> None:
     status, body = http("POST", f"{service}/predict", make_body(rows[0]))
     assert status == 400, body
     assert mentions.lower() in json.dumps(body).lower()

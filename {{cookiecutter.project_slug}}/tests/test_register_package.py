@@ -54,3 +54,20 @@ def test_package_needs_a_registered_model(validated) -> None:
     params, layout = validated
     with pytest.raises(PipelineError, match="no model at models:/"):
         run_stage("package", params, layout)
+
+
+def test_package_builds_a_bento_from_the_alias(validated) -> None:
+    import bentoml
+
+    params, layout = validated
+    registered = run_stage("register", params, layout)
+    record = run_stage("package", params, layout)
+    assert record["model_uri"] == f"models:/{params.registry.model_name}@challenger"
+    assert record["model_version"] == registered["version"]
+    bento = bentoml.get(record["bento"])
+    assert bento.info.labels["model-version"] == str(registered["version"])
+    model = bentoml.models.get(record["bento_model"])
+    assert model.info.metadata["model_version"] == registered["version"]
+    assert set(model.info.metadata["features"]) == set(
+        json.loads(layout.feature_schema.read_text())["features"]
+    )

@@ -8,7 +8,7 @@ from {{ cookiecutter.package_name }}.errors import GateFailedError
 from {{ cookiecutter.package_name }}.pipeline import run_stage
 from {{ cookiecutter.package_name }}.stages import validate
 
-from .conftest import write_params
+from .conftest import CLASSIFICATION, write_params
 
 
 def test_clean_sample_passes_every_gate(trained) -> None:
@@ -38,22 +38,20 @@ def test_label_leak_fails_the_data_gate_by_name(trained) -> None:
 
 def test_unreachable_metric_floor_fails_the_model_gate(trained, workdir) -> None:
     _, layout = trained
-{%- if cookiecutter.task == "classification" %}
-    strict = load_params(write_params(workdir, **{"validation.model.minimums": {"accuracy": 1.01}}))
-{%- else %}
-    strict = load_params(write_params(workdir, **{"validation.model.minimums": {"r2": 0.99}}))
-{%- endif %}
+    floor = {"accuracy": 1.01} if CLASSIFICATION else {"r2": 0.99}
+    strict = load_params(write_params(workdir, **{"validation.model.minimums": floor}))
     report = validate.run(strict, layout)
     assert not report.passed
     assert [check.suite for check in report.failed] == ["Model Floor"]
 
 
 def test_metric_floor_bounds(tmp_path) -> None:
+    higher, lower = ("accuracy", "f1") if CLASSIFICATION else ("r2", "rmse")
     overrides = {
-        "validation.model.minimums": {"{{ 'accuracy' if cookiecutter.task == 'classification' else 'r2' }}": 0.5},
-        "validation.model.maximums": {"{{ 'f1' if cookiecutter.task == 'classification' else 'rmse' }}": 0.9},
+        "validation.model.minimums": {higher: 0.5},
+        "validation.model.maximums": {lower: 0.9},
     }
     params = load_params(write_params(tmp_path, **overrides))
-    low = {"{{ 'accuracy' if cookiecutter.task == 'classification' else 'r2' }}": 0.4}
+    low = {higher: 0.4}
     outcomes = {check.condition: check.status for check in validate.metric_floor(params, low)}
     assert sorted(outcomes.values()) == ["failed", "not run"]

@@ -4,5 +4,5 @@ from importlib.metadata import PackageNotFoundError, version
 
 try:
     __version__ = version(__name__.replace("_", "-"))
-except PackageNotFoundError:  # running from a source tree that is not installed (e.g. inside a bento)
+except PackageNotFoundError:  # a source tree that is not installed, e.g. inside a bento
     __version__ = "0.0.0"

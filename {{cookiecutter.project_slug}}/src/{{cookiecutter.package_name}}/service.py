@@ -6,7 +6,7 @@ with a missing, extra or ill-typed field is refused with 400 and the field's nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import bentoml
 import mlflow.sklearn
@@ -24,6 +24,7 @@ if _stored is None:
 METADATA: dict[str, Any] = dict(_stored.info.metadata)
 FeatureRow = row_model(METADATA["features"])
 MAX_ROWS = 10_000
+Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
 
 
 class Prediction(BaseModel):
@@ -49,10 +50,7 @@ class Predictor:
         self.classes = [str(label) for label in METADATA.get("classes", [])]
 
     @bentoml.api
-    def predict(
-        self,
-        rows: list[FeatureRow] = Field(min_length=1, max_length=MAX_ROWS),  # type: ignore[valid-type]
-    ) -> PredictResponse:
+    def predict(self, rows: Rows) -> PredictResponse:
         frame = rows_to_frame(rows, self.schema)
         predicted = self.model.predict(frame)
         probabilities = (

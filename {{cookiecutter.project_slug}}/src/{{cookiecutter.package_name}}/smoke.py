@@ -52,8 +52,9 @@ def http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple[
 
 
 @contextmanager
-def serving(bento: str, host: str = "127.0.0.1", port: int | None = None,
-            timeout: float = 120) -> Iterator[str]:
+def serving(
+    bento: str, host: str = "127.0.0.1", port: int | None = None, timeout: float = 120
+) -> Iterator[str]:
     """Run `bentoml serve` for the duration of the block; yields the base URL."""
     port = port or free_port(host)
     log = Path(os.environ.get("BENTOML_HOME", ".")) / f"serve-{port}.log"

@@ -13,7 +13,9 @@ from ..layout import Layout, require, write_json
 from .train import features_and_label
 
 
-def classification_metrics(model: Pipeline, features: pd.DataFrame, label: pd.Series) -> dict[str, float]:
+def classification_metrics(
+    model: Pipeline, features: pd.DataFrame, label: pd.Series
+) -> dict[str, float]:
     predicted = model.predict(features)
     binary = len(model.classes_) == 2
     average = "binary" if binary else "macro"
@@ -25,7 +27,9 @@ def classification_metrics(model: Pipeline, features: pd.DataFrame, label: pd.Se
         "precision": metrics.precision_score(
             label, predicted, average=average, zero_division=0, **positive
         ),
-        "recall": metrics.recall_score(label, predicted, average=average, zero_division=0, **positive),
+        "recall": metrics.recall_score(
+            label, predicted, average=average, zero_division=0, **positive
+        ),
     }
     if hasattr(model, "predict_proba") and label.nunique() > 1:
         proba = model.predict_proba(features)
@@ -37,7 +41,9 @@ def classification_metrics(model: Pipeline, features: pd.DataFrame, label: pd.Se
     return {name: float(value) for name, value in scores.items()}
 
 
-def regression_metrics(model: Pipeline, features: pd.DataFrame, label: pd.Series) -> dict[str, float]:
+def regression_metrics(
+    model: Pipeline, features: pd.DataFrame, label: pd.Series
+) -> dict[str, float]:
     predicted = model.predict(features)
     return {
         "r2": float(metrics.r2_score(label, predicted)),

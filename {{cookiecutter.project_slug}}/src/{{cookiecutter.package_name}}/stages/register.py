@@ -32,7 +32,7 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     return {prefix: value}
 
 
-def _mlflow():  # noqa: ANN202 - the mlflow module
+def _mlflow():
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
@@ -73,7 +73,9 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     scores = read_json(layout.metrics, "evaluate")
     dataset = read_json(layout.raw_meta, "extract")
     model = joblib.load(require(layout.model, "train"))
-    sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(columns=[params.data.target])
+    sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(
+        columns=[params.data.target]
+    )
 
     mlflow = _mlflow()
     mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri())

@@ -65,7 +65,7 @@ def _quiet_deepchecks() -> None:
     logging.getLogger("deepchecks").setLevel(logging.ERROR)
 
 
-def _min_class_ratio(threshold: float):  # noqa: ANN202 - deepchecks condition callable
+def _min_class_ratio(threshold: float):
     from deepchecks.core import ConditionCategory, ConditionResult
 
     def condition(value: dict[Any, float]) -> ConditionResult:
@@ -77,7 +77,7 @@ def _min_class_ratio(threshold: float):  # noqa: ANN202 - deepchecks condition c
     return condition
 
 
-def data_integrity_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
+def data_integrity_suite(params: Params):
     from deepchecks.tabular import Suite
     from deepchecks.tabular import checks as dc
 
@@ -88,7 +88,9 @@ def data_integrity_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
         dc.MixedNulls().add_condition_different_nulls_less_equal_to(1),
         dc.MixedDataTypes().add_condition_rare_type_ratio_not_in_range((0.0, 0.5)),
         dc.DataDuplicates().add_condition_ratio_less_or_equal(gate.max_duplicate_ratio),
-        dc.FeatureLabelCorrelation().add_condition_feature_pps_less_than(gate.max_feature_label_pps),
+        dc.FeatureLabelCorrelation().add_condition_feature_pps_less_than(
+            gate.max_feature_label_pps
+        ),
         dc.StringMismatch().add_condition_no_variants(),
     ]
     if params.task == "classification":
@@ -104,7 +106,7 @@ def data_integrity_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
     return Suite("Data Integrity", *checks)
 
 
-def train_test_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
+def train_test_suite(params: Params):
     from deepchecks.tabular import Suite
     from deepchecks.tabular import checks as dc
 
@@ -132,7 +134,7 @@ def train_test_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
     return Suite("Train Test Validation", *checks)
 
 
-def model_evaluation_suite(params: Params):  # noqa: ANN201 - deepchecks Suite
+def model_evaluation_suite(params: Params):
     from deepchecks.tabular import Suite
     from deepchecks.tabular import checks as dc
 
@@ -158,14 +160,18 @@ def outcomes(suite_name: str, result: Any) -> list[CheckOutcome]:
     for item in result.results:
         header = item.get_header()
         if isinstance(item, CheckFailure):
-            found.append(CheckOutcome(suite_name, header, "(check)", "not run", str(item.exception)))
+            found.append(
+                CheckOutcome(suite_name, header, "(check)", "not run", str(item.exception))
+            )
             continue
         for condition in item.conditions_results:
             if condition.category == ConditionCategory.ERROR:
                 status: Status = "not run"
             else:
                 status = "passed" if condition.is_pass() else "failed"
-            found.append(CheckOutcome(suite_name, header, condition.name, status, condition.details))
+            found.append(
+                CheckOutcome(suite_name, header, condition.name, status, condition.details)
+            )
     return found
 
 
@@ -174,7 +180,9 @@ def metric_floor(params: Params, scores: dict[str, float]) -> list[CheckOutcome]
     found = []
     for metric, minimum in gate.minimums.items():
         value = scores.get(metric)
-        status: Status = "not run" if value is None else ("passed" if value >= minimum else "failed")
+        status: Status = (
+            "not run" if value is None else ("passed" if value >= minimum else "failed")
+        )
         shown = "missing" if value is None else f"{value:.4f}"
         found.append(CheckOutcome("Model Floor", metric, f"{metric} >= {minimum}", status, shown))
     for metric, maximum in gate.maximums.items():

@@ -1,0 +1,181 @@
+"""Every supported option combination, baked and put through the generated project's own checks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci.bake import PYTHON_VERSIONS, TASKS, bake, find_python, make
+
+RUFF = str(Path(sys.executable).with_name("ruff"))
+COMBOS = [
+    pytest.param(
+        (python, task),
+        id=f"py{python.replace('.', '')}-{task}",
+        marks=pytest.mark.xdist_group(f"py{python}-{task}"),
+    )
+    for python in PYTHON_VERSIONS
+    for task in TASKS
+]
+
+# What a bake produces, for every combination (PKG is the package name).
+EXPECTED_FILES = {
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "Makefile",
+    "README.md",
+    "params.yaml",
+    "pyproject.toml",
+    "requirements-dev.lock",
+    "requirements.lock",
+    "src/PKG/__init__.py",
+    "src/PKG/__main__.py",
+    "src/PKG/bento_names.py",
+    "src/PKG/cli.py",
+    "src/PKG/config.py",
+    "src/PKG/errors.py",
+    "src/PKG/gitinfo.py",
+    "src/PKG/layout.py",
+    "src/PKG/pipeline.py",
+    "src/PKG/schema.py",
+    "src/PKG/service.py",
+    "src/PKG/smoke.py",
+    "src/PKG/stages/__init__.py",
+    "src/PKG/stages/analyse.py",
+    "src/PKG/stages/evaluate.py",
+    "src/PKG/stages/extract.py",
+    "src/PKG/stages/package.py",
+    "src/PKG/stages/prepare.py",
+    "src/PKG/stages/register.py",
+    "src/PKG/stages/train.py",
+    "src/PKG/stages/validate.py",
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/test_analyse_prepare.py",
+    "tests/test_config.py",
+    "tests/test_extract.py",
+    "tests/test_pipeline_e2e.py",
+    "tests/test_register_package.py",
+    "tests/test_train_evaluate.py",
+    "tests/test_validate.py",
+}
+# Jinja left unrendered: an expression or tag, or a variable name (Python's `{{` escapes are fine).
+LEFTOVER = re.compile(r"\{\{\s*[\w.]+\s*(\|[^}]*)?\}\}|\{%-?\s|\s-?%\}|cookiecutter\.")
+
+
+def tracked_files(project: Path) -> set[str]:
+    return {
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+@pytest.fixture(scope="module", params=COMBOS)
+def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    python_version, task = request.param
+    output = tmp_path_factory.mktemp(f"bake-{python_version}-{task}")
+    name = f"Sample {task.title()} Project"
+    project = bake(output, project_name=name, python_version=python_version, task=task)
+    return project, python_version, task
+
+
+@pytest.mark.bake
+def test_exact_file_set(baked) -> None:
+    project, _, _ = baked
+    package = project.name.replace("-", "_")
+    assert tracked_files(project) == {path.replace("PKG", package) for path in EXPECTED_FILES}
+
+
+@pytest.mark.bake
+def test_no_template_syntax_left(baked) -> None:
+    project, _, _ = baked
+    leftovers = [
+        f"{name}:{number}: {line.strip()}"
+        for name in sorted(tracked_files(project))
+        for number, line in enumerate((project / name).read_text(encoding="utf-8").splitlines(), 1)
+        if LEFTOVER.search(line)
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.bake
+def test_answers_land_where_expected(baked) -> None:
+    project, python_version, task = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == project.name
+    assert pyproject["project"]["requires-python"].startswith(f">={python_version}")
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{python_version.replace('.', '')}"
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    assert params["task"] == task
+    assert params["registry"]["model_name"] == project.name
+    assert params["mlflow"]["tracking_uri"] == "sqlite:///mlflow.db"
+
+
+@pytest.mark.bake
+def test_ruff_clean(baked) -> None:
+    project, _, _ = baked
+    for command in ([RUFF, "check", "."], [RUFF, "format", "--check", "."]):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.bake
+def test_generated_project_lint_and_tests_pass(baked) -> None:
+    """`make lint test` in the baked project: pre-commit, then its whole suite, e2e included."""
+    project, python_version, _ = baked
+    python = find_python(python_version)
+    if python is None:
+        pytest.skip(f"no Python {python_version} interpreter on this machine")
+    done = make(project, "lint", "test", python=python)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-8000:]
+    summary = re.search(r"(\d+) passed", output)
+    assert summary and int(summary.group(1)) >= 40, output[-3000:]
+    assert " failed" not in output.splitlines()[-1]
+    version = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c", "import sys; print(sys.version[:4])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == python_version
+
+
+@pytest.mark.bake
+def test_longest_allowed_name_is_lint_clean(tmp_path: Path) -> None:
+    """Import lines grow with the package name: the longest accepted one must still pass ruff."""
+    project = bake(tmp_path, project_slug="-".join(["abcdefghijklmno"] * 3) + "x")
+    assert len(project.name) == 48
+    for command in ([RUFF, "check", "."], [RUFF, "format", "--check", "."]):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.bake
+def test_hostile_answers_survive_into_toml_yaml_and_markdown(tmp_path: Path) -> None:
+    """Quotes, backslashes and newlines in answers are data, never syntax."""
+    description = 'Say "hi" to C:\\temp\\new\nand \'bye\' """ {0} $HOME `id`'
+    author = 'Zoë "Z" O\'Neil \\ Jr.'
+    project = bake(
+        tmp_path,
+        project_name='Quote "Me" O\'Brien \\ Co',
+        description=description,
+        author_name=author,
+    )
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["authors"][0]["name"] == author
+    # Package metadata wants one line: whitespace runs become single spaces there.
+    assert pyproject["project"]["description"] == " ".join(description.split())
+    assert description in (project / "README.md").read_text(encoding="utf-8")
+    yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    done = subprocess.run(
+        [RUFF, "check", "."], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
