@@ -62,6 +62,7 @@ EXPECTED_FILES = {
     "tests/test_extract.py",
     "tests/test_pipeline_e2e.py",
     "tests/test_register_package.py",
+    "tests/test_schema.py",
     "tests/test_train_evaluate.py",
     "tests/test_validate.py",
 }

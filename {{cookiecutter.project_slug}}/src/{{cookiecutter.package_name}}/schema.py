@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import pandas as pd
@@ -34,22 +33,10 @@ def categorical_columns(schema: dict[str, Kind]) -> list[str]:
     return [name for name, kind in schema.items() if kind == "str"]
 
 
-def check_frame(frame: pd.DataFrame, schema: dict[str, Kind], where: str) -> None:
-    """Fail with the column names when a frame does not carry the trained features."""
-    from .errors import PipelineError
-
-    missing = [name for name in schema if name not in frame.columns]
-    extra = [str(name) for name in frame.columns if name not in schema]
-    if missing or extra:
-        raise PipelineError(
-            f"{where}: columns do not match the training schema "
-            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
-        )
-
-
 def row_model(schema: dict[str, Kind]) -> type[BaseModel]:
     """A pydantic model of one input row: every feature required, nothing extra, finite numbers.
 
+    Strict types: a number sent as a string or a boolean for a number is refused, not guessed.
     Column names may be anything (spaces, leading digits), so fields get safe names and
     the column name is the alias clients use.
     """
@@ -59,7 +46,9 @@ def row_model(schema: dict[str, Kind]) -> type[BaseModel]:
     }
     return create_model(  # type: ignore[call-overload,no-any-return]
         "FeatureRow",
-        __config__=ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False),
+        __config__=ConfigDict(
+            extra="forbid", strict=True, allow_inf_nan=False, populate_by_name=False
+        ),
         **fields,
     )
 
@@ -70,7 +59,3 @@ def rows_to_frame(rows: list[BaseModel], schema: dict[str, Kind]) -> pd.DataFram
         if kind == "float":
             frame[name] = frame[name].astype("float64")
     return frame
-
-
-def is_finite_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -176,20 +176,19 @@ def outcomes(suite_name: str, result: Any) -> list[CheckOutcome]:
 
 
 def metric_floor(params: Params, scores: dict[str, float]) -> list[CheckOutcome]:
+    """Absolute bounds on the evaluation metrics: minimums for scores, maximums for errors."""
     gate = params.validation.model
+    bounds = [(metric, ">=", limit) for metric, limit in gate.minimums.items()]
+    bounds += [(metric, "<=", limit) for metric, limit in gate.maximums.items()]
     found = []
-    for metric, minimum in gate.minimums.items():
+    for metric, sign, limit in bounds:
         value = scores.get(metric)
-        status: Status = (
-            "not run" if value is None else ("passed" if value >= minimum else "failed")
-        )
+        if value is None:
+            status: Status = "not run"
+        else:
+            status = "passed" if (value >= limit if sign == ">=" else value <= limit) else "failed"
         shown = "missing" if value is None else f"{value:.4f}"
-        found.append(CheckOutcome("Model Floor", metric, f"{metric} >= {minimum}", status, shown))
-    for metric, maximum in gate.maximums.items():
-        value = scores.get(metric)
-        status = "not run" if value is None else ("passed" if value <= maximum else "failed")
-        shown = "missing" if value is None else f"{value:.4f}"
-        found.append(CheckOutcome("Model Floor", metric, f"{metric} <= {maximum}", status, shown))
+        found.append(CheckOutcome("Model Floor", metric, f"{metric} {sign} {limit}", status, shown))
     return found
 
 
