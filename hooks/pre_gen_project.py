@@ -36,6 +36,40 @@ GITHUB_LOGIN_MAX_LENGTH = 39
 PYTHON_VERSIONS = ("3.11", "3.12")
 TASKS = ("classification", "regression")
 
+# Top-level import names of every package in the generated project's lock (requirements-dev.lock):
+# a package of the same name would shadow one of them. tests/test_stack.py checks this list.
+LOCKED_IMPORT_NAMES = frozenset(
+    """
+    a2wsgi aiohappyeyeballs aiohttp aiohttp_asgi_connector aiosignal aiosqlite alembic
+    annotated_doc annotated_types anyio argon2 arrow asgiref asttokens attr attrs benchmarks
+    bentoml bentoml_cli bleach blinker bs4 cachetools category_encoders cattr cattrs certifi
+    cffi cfgv charset_normalizer circus click click_option_group cloudpickle comm contourpy
+    cryptography cycler databricks dateutil debugpy deepchecks defusedxml distlib docker
+    dotenv example executing fastapi fastjsonschema filelock flask flask_cors formulaic fqdn
+    frozenlist fsspec git gitdb google graphene graphql graphql_relay gunicorn h11 httpcore
+    httpx httpx_ws huey identify idna importlib_metadata iniconfig interface_meta ipykernel
+    ipykernel_launcher ipython_pygments_lexers ipywidgets isoduration itsdangerous jedi
+    jinja2 joblib jsonpickle jsonpointer jsonschema jsonschema_specifications jupyter
+    jupyter_client jupyter_core jupyter_events jupyter_server jupyter_server_terminals
+    jupyterlab_plotly jupyterlab_pygments jupyterlab_widgets kiwisolver lark mako
+    markdown_it markupsafe matplotlib matplotlib_inline mdurl mistune mlflow mpl_toolkits
+    multidict multipart narwhals nbclient nbconvert nbformat nest_asyncio2 nodeenv numpy
+    opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters parso
+    pathspec patsy pexpect pip pip_requirements_parser pkg_resources platformdirs plotly
+    pluggy pre_commit pre_commit_hooks prettytable prometheus_client prompt_toolkit
+    propcache psutil ptyprocess pure_eval py pyarrow pyasn1 pyasn1_modules pycparser
+    pydantic pydantic_core pygments pylab pynvml pyparsing pytest python_discovery
+    python_multipart python_utils pythonjsonlogger pytz referencing requests
+    rfc3339_validator rfc3986_validator rfc3987_syntax rich rich_toolkit rpds ruamel ruff
+    schema scipy send2trash setuptools shellingham simple_di six sklearn skops smmap
+    soupsieve sqlalchemy sqlparse stack_data starlette statsmodels tenacity terminado
+    threadpoolctl tinycss2 tomli_w tornado tqdm traitlets typer typing_extensions
+    typing_inspection tzdata uri_template urllib3 uv uvicorn virtualenv watchfiles wcwidth
+    webcolors webencodings websocket werkzeug widgetsnbextension wrapt wsproto yaml yarl
+    zipp zmq
+    """.split()  # noqa: SIM905 - a word list reads better than 200 quoted strings
+)
+
 # Import names a package must not take: installing it would shadow (or be
 # shadowed by) the project's own dependencies and tools, or clash with the
 # project layout (``src``, ``tests``).
@@ -95,13 +129,15 @@ EMAIL_SPECIALS = frozenset('"\\<>(),;:[]')
 GITHUB_LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 # Characters RFC 3986 allows in a URI; anything else must be percent-encoded.
 URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-DATABASE_SCHEMES = frozenset({"postgresql", "mysql", "mssql"})
-TRACKING_SCHEMES = ("sqlite", "file", "http", "https", "databricks")
+# What the generated project can use as it ships: SQLite (embedded default), a tracking server
+# over HTTP(S) (whose own backend may be PostgreSQL), or Databricks. MLflow's file store is in
+# maintenance mode and database URIs would need drivers the project does not pin.
+DATABASE_SCHEMES: frozenset[str] = frozenset()
+TRACKING_SCHEMES = ("sqlite", "http", "https", "databricks")
 TRACKING_URI_FORMS = (
-    "use one of 'sqlite:///<path>' (e.g. 'sqlite:///mlflow.db'), "
-    "'file:///<absolute path>', 'http(s)://<host>[:<port>]', "
-    "'postgresql://<user>@<host>/<db>' (also mysql, mssql, "
-    "optionally with '+<driver>'), or 'databricks[://<profile>]'"
+    "use 'sqlite:///<path>' (e.g. 'sqlite:///mlflow.db'), a tracking server "
+    "'http(s)://<host>[:<port>]' (its backend store may be PostgreSQL), "
+    "or 'databricks[://<profile>]'"
 )
 
 Validator = Callable[[object], str | None]
@@ -195,7 +231,7 @@ def check_package_name(value: object) -> str | None:
             "would shadow it and break imports, so choose another name (e.g. "
             f"'{value}_project')."
         )
-    if value in RESERVED_IMPORT_NAMES:
+    if value in RESERVED_IMPORT_NAMES or value in LOCKED_IMPORT_NAMES:
         return (
             f"package_name: {value!r} is the import name of a dependency or tool "
             "the project uses; the package would shadow that module, so choose "
@@ -314,6 +350,23 @@ def check_mlflow_tracking_uri(value: object) -> str | None:
     return None
 
 
+REGISTRY_RE = re.compile(
+    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
+)
+
+
+def check_container_registry(value: object) -> str | None:
+    """The registry host (and optional namespace) prefixes the image the manifests deploy."""
+    if not isinstance(value, str) or not REGISTRY_RE.fullmatch(value):
+        return (
+            f"container_registry: {value!r} is not a registry reference; use a lowercase "
+            "host, optionally with a port and path, e.g. 'ghcr.io', "
+            "'registry.example.com:5000' or 'quay.io/team' (no scheme, no trailing slash)."
+        )
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
     "project_name": check_project_name,
     "project_slug": check_project_slug,
@@ -325,6 +378,7 @@ VALIDATORS: dict[str, Validator] = {
     "python_version": _choice_checker("python_version", PYTHON_VERSIONS),
     "task": _choice_checker("task", TASKS),
     "mlflow_tracking_uri": check_mlflow_tracking_uri,
+    "container_registry": check_container_registry,
 }
 
 

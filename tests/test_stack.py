@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ci.bake import bake, find_python, make
+from ci.bake import TEMPLATE_ROOT, bake, find_python, make
 
 PINS = {"deepchecks": "0.19.1", "numpy": "1.26.4", "scikit-learn": "1.5.2", "plotly": "5.24.1"}
 # deepchecks 0.19.1's WeakSegmentsPerformance wraps regressors in a model that scikit-learn >= 1.4
@@ -89,3 +89,27 @@ def test_three_deepchecks_suites_run_on_the_pinned_stack(stack_python: Path, tas
     for name, suite in report["suites"].items():
         assert suite["checks"] >= 8, (name, suite)
         assert set(suite["crashes"]) <= KNOWN_CRASHES[task], (name, suite)
+
+
+@pytest.mark.bake
+def test_hook_reserves_every_import_name_of_the_locked_stack(stack_python: Path) -> None:
+    """A package named like any installed module (tqdm, httpx, ...) would shadow it."""
+    import importlib.util
+
+    hook_file = TEMPLATE_ROOT / "hooks" / "pre_gen_project.py"
+    spec = importlib.util.spec_from_file_location("pre_gen", hook_file)
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    listing = "import importlib.metadata as m; print(' '.join(m.packages_distributions()))"
+    done = subprocess.run(
+        [str(stack_python), "-c", listing], capture_output=True, text=True, check=True
+    )
+    own = stack_python.parents[2].name.replace("-", "_")
+    installed = {
+        name
+        for name in done.stdout.split()
+        if name.isidentifier() and name.islower() and not name.startswith("_") and name != own
+    }
+    missing = sorted(installed - hook.LOCKED_IMPORT_NAMES - hook.RESERVED_IMPORT_NAMES)
+    assert missing == [], f"add to LOCKED_IMPORT_NAMES in hooks/pre_gen_project.py: {missing}"

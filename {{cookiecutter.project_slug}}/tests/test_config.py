@@ -51,3 +51,13 @@ def test_environment_overrides_tracking_uri(
     params = load_params(write_params(tmp_path))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
     assert params.mlflow.resolved_tracking_uri() == "http://127.0.0.1:5000"
+
+
+def test_relative_sqlite_uri_resolves_from_the_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    path = write_params(tmp_path, **{"mlflow.tracking_uri": "sqlite:///store/mlflow.db"})
+    params = load_params(path)
+    monkeypatch.chdir(tmp_path.parent)
+    assert params.mlflow.resolved_tracking_uri(tmp_path) == f"sqlite:///{tmp_path}/store/mlflow.db"

@@ -14,7 +14,7 @@ from .conftest import write_params
 
 def test_sample_is_written_with_its_hash(project) -> None:
     params, layout = project
-    meta = extract.run(params.data, layout)
+    meta = extract.run(params, layout)
     frame = pd.read_parquet(layout.raw_data)
     assert meta["rows"] == len(frame) > 100
     assert params.data.target in frame.columns
@@ -38,7 +38,7 @@ def test_file_source_replaces_sample(workdir: Path, project, suffix: str) -> Non
     path = workdir / f"mine{suffix}"
     frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path, index=False)
     custom = load_params(write_params(workdir, **{"data.source": path.name}))
-    meta = extract.run(custom.data, Layout(workdir))
+    meta = extract.run(custom, Layout(workdir))
     assert meta["rows"] == 60
     assert meta["source"] == path.name
 
@@ -59,11 +59,31 @@ def test_bad_sources_are_explained(workdir: Path, source: str, message: str) -> 
     (workdir / "garbage.parquet").write_bytes(b"not parquet at all")
     params = load_params(write_params(workdir, **{"data.source": source}))
     with pytest.raises(PipelineError, match=message):
-        extract.run(params.data, Layout(workdir))
+        extract.run(params, Layout(workdir))
 
 
 def test_missing_target_lists_columns(workdir: Path) -> None:
     pd.DataFrame({"a": np.arange(30), "b": np.arange(30)}).to_csv(workdir / "x.csv", index=False)
     params = load_params(write_params(workdir, **{"data.source": "x.csv"}))
     with pytest.raises(PipelineError, match=r"column\(s\) \['target'\].*available: a, b"):
-        extract.run(params.data, Layout(workdir))
+        extract.run(params, Layout(workdir))
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (pd.date_range("2024-01-01", periods=30), "hold dates"),
+        (["same"] * 30, "single class|regression needs numbers"),
+    ],
+    ids=["datetime-feature", "unusable-label"],
+)
+def test_unusable_columns_are_explained(workdir: Path, column, message: str) -> None:
+    frame = pd.DataFrame({"a": np.arange(30.0), "target": [0, 1] * 15})
+    if message == "hold dates":
+        frame["when"] = column
+    else:
+        frame["target"] = column
+    frame.to_parquet(workdir / "x.parquet", index=False)
+    params = load_params(write_params(workdir, **{"data.source": "x.parquet"}))
+    with pytest.raises(PipelineError, match=message):
+        extract.run(params, Layout(workdir))

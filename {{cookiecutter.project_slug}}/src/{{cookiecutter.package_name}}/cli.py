@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ import typer
 from .config import Params, load_params
 from .errors import PipelineError
 from .layout import Layout, read_json, require
+from .release.commands import release_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,12 +26,23 @@ ParamsOption = Annotated[
     Path, typer.Option("--params", "-p", help="Params file; paths resolve from its folder.")
 ]
 DEFAULT_PARAMS = Path("params.yaml")
+app.add_typer(release_app, name="release")
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn a PipelineError into its message on stderr and exit code 1, without a traceback."""
+    try:
+        yield
+    except PipelineError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
 
 
 @contextmanager
 def project(params_path: Path) -> Iterator[tuple[Params, Layout]]:
-    """Load params and turn PipelineError into a one-line message and exit code 1."""
-    try:
+    """Load params (errors reported as above) and set the project-local stores."""
+    with reported_errors():
         params = load_params(params_path)
         layout = Layout(params_path.resolve().parent)
         # A project-local BentoML store, unless the caller chose one.
@@ -39,9 +50,6 @@ def project(params_path: Path) -> Iterator[tuple[Params, Layout]]:
         os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         yield params, layout
-    except PipelineError as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
 
 
 def _stage(name: str, doc: str) -> Callable[..., None]:
@@ -124,5 +132,14 @@ def smoke(
         typer.echo(json.dumps(body, indent=2))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+@app.command()
+def summary(params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Write the gate and metric summary (Markdown) to reports/ and the GitHub job summary."""
+    from .release.summary import backends_note, publish
+    from .report import markdown
+
+    with project(params) as (_, layout):
+        text = f"{markdown(layout)}\n### Backends\n{backends_note()}\n"
+        layout.reports.mkdir(parents=True, exist_ok=True)
+        (layout.reports / "summary.md").write_text(text, encoding="utf-8")
+        publish(text)

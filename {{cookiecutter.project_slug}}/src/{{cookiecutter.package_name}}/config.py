@@ -39,14 +39,14 @@ class DataConfig(_Section):
 
 class SplitConfig(_Section):
     test_size: float = Field(gt=0.0, lt=1.0)
-    seed: int = 42
+    seed: int = Field(default=42, ge=0, le=2**32 - 1)
     stratify: bool = True
 
 
 class ModelConfig(_Section):
     estimator: str
     params: dict[str, Any] = Field(default_factory=dict)
-    seed: int = 42
+    seed: int = Field(default=42, ge=0, le=2**32 - 1)
 
 
 class DataIntegrityGate(_Section):
@@ -89,14 +89,34 @@ class MlflowConfig(_Section):
     tracking_uri: str = Field(min_length=1)
     experiment: str = Field(min_length=1)
 
-    def resolved_tracking_uri(self) -> str:
-        """MLFLOW_TRACKING_URI wins, so CI and shared servers switch without editing files."""
-        return os.environ.get("MLFLOW_TRACKING_URI") or self.tracking_uri
+    def resolved_tracking_uri(self, root: Path | None = None) -> str:
+        """MLFLOW_TRACKING_URI wins, so CI and shared servers switch without editing files.
+
+        A relative SQLite path resolves from the project root (the params file's folder), not
+        from wherever the command was started.
+        """
+        uri = os.environ.get("MLFLOW_TRACKING_URI") or self.tracking_uri
+        if root is not None and uri.startswith("sqlite:///"):
+            path = Path(uri.removeprefix("sqlite:///"))
+            if not path.is_absolute():
+                uri = f"sqlite:///{(root / path).resolve()}"
+        return uri
 
 
 class ServingConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+
+
+class ReleaseConfig(_Section):
+    """Where promotions write (the default branch) and the image the deploy manifests run."""
+
+    branch: str = Field(default="main", min_length=1)
+    image: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._/:-]*$")
+
+    def resolved_image(self) -> str:
+        """IMAGE_REPOSITORY wins, so a fork or another registry needs no file change."""
+        return os.environ.get("IMAGE_REPOSITORY") or self.image
 
 
 class Params(_Section):
@@ -108,6 +128,7 @@ class Params(_Section):
     registry: RegistryConfig
     mlflow: MlflowConfig
     serving: ServingConfig = ServingConfig()
+    release: ReleaseConfig
 
     @model_validator(mode="after")
     def _check_task_specific(self) -> Params:

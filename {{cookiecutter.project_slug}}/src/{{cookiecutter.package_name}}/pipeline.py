@@ -12,7 +12,7 @@ from .stages import analyse, evaluate, extract, package, prepare, register, trai
 
 Stage = Callable[[Params, Layout], Any]
 STAGES: dict[str, Stage] = {
-    "extract": lambda params, layout: extract.run(params.data, layout),
+    "extract": extract.run,
     "analyse": analyse.run,
     "prepare": prepare.run,
     "train": train.run,
@@ -54,7 +54,8 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
 
 def summarise(result: Any) -> str:
     if isinstance(result, validate.GateReport):
-        return f"({len(result.checks)} checks passed or not applicable)"
+        skipped = sum(check.status == "not run" for check in result.checks)
+        return f"({len(result.checks) - skipped} checks passed, {skipped} not applicable)"
     if isinstance(result, dict):
         shown = {k: v for k, v in result.items() if not isinstance(v, dict | list)}
         return " ".join(f"{k}={_short(v)}" for k, v in list(shown.items())[:6])

@@ -11,14 +11,12 @@ Kind = Literal["float", "int", "bool", "str"]
 _PY_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
 
 
-def infer_schema(features: pd.DataFrame, categorical: tuple[str, ...] = ()) -> dict[str, Kind]:
-    """Map each feature column to the JSON type a client must send."""
+def infer_schema(features: pd.DataFrame) -> dict[str, Kind]:
+    """Map each feature column to the JSON type a client must send: the type it was trained on."""
     schema: dict[str, Kind] = {}
     for name, dtype in features.dtypes.items():
         column = str(name)
-        if column in categorical or not (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        ):
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
             schema[column] = "str"
         elif pd.api.types.is_bool_dtype(dtype):
             schema[column] = "bool"
@@ -29,19 +27,24 @@ def infer_schema(features: pd.DataFrame, categorical: tuple[str, ...] = ()) -> d
     return schema
 
 
-def categorical_columns(schema: dict[str, Kind]) -> list[str]:
-    return [name for name, kind in schema.items() if kind == "str"]
+def categorical_columns(schema: dict[str, Kind], declared: tuple[str, ...] = ()) -> list[str]:
+    """Text columns, plus columns params.yaml declares categorical (even when numeric)."""
+    return [name for name, kind in schema.items() if kind == "str" or name in declared]
 
 
-def row_model(schema: dict[str, Kind]) -> type[BaseModel]:
+def row_model(schema: dict[str, Kind], nullable: tuple[str, ...] = ()) -> type[BaseModel]:
     """A pydantic model of one input row: every feature required, nothing extra, finite numbers.
 
     Strict types: a number sent as a string or a boolean for a number is refused, not guessed.
+    Null is accepted only for columns that had missing values in training (the model imputes).
     Column names may be anything (spaces, leading digits), so fields get safe names and
     the column name is the alias clients use.
     """
     fields: dict[str, Any] = {
-        f"f{index}": (_PY_TYPES[kind], Field(alias=name, title=name))
+        f"f{index}": (
+            _PY_TYPES[kind] | None if name in nullable else _PY_TYPES[kind],
+            Field(alias=name, title=name),
+        )
         for index, (name, kind) in enumerate(schema.items())
     }
     return create_model(  # type: ignore[call-overload,no-any-return]

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import bentoml
 import mlflow.sklearn
+import numpy as np
+from bentoml.exceptions import BadInput
 from pydantic import BaseModel, Field
 
 from .bento_names import BENTO_MODEL_NAME
@@ -22,7 +24,7 @@ if _stored is None:
         f"BentoML model {BENTO_MODEL_NAME!r} not found: run the 'package' stage first"
     )
 METADATA: dict[str, Any] = dict(_stored.info.metadata)
-FeatureRow = row_model(METADATA["features"])
+FeatureRow = row_model(METADATA["features"], tuple(METADATA.get("nullable", ())))
 MAX_ROWS = 10_000
 Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
 
@@ -51,11 +53,17 @@ class Predictor:
 
     @bentoml.api
     def predict(self, rows: Rows) -> PredictResponse:
-        frame = rows_to_frame(rows, self.schema)
-        predicted = self.model.predict(frame)
-        probabilities = (
-            self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else None
-        )
+        try:
+            frame = rows_to_frame(rows, self.schema)
+            predicted = self.model.predict(frame)
+            probabilities = (
+                self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else None
+            )
+        except (ValueError, OverflowError) as error:  # e.g. 1e300 overflows the model's float32
+            raise BadInput(f"rows cannot be scored by the model: {error}") from error
+        if predicted.dtype.kind == "f" and not np.isfinite(predicted).all():
+            bad = [int(i) for i in np.flatnonzero(~np.isfinite(predicted))]
+            raise BadInput(f"rows {bad}: values too large to give a finite prediction")
         predictions = []
         for index, value in enumerate(predicted):
             plain = value.item() if hasattr(value, "item") else value

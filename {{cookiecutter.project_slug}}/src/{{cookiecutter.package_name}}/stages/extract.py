@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from sklearn import datasets
 
-from ..config import DataConfig
+from ..config import DataConfig, Params
 from ..errors import PipelineError
 from ..layout import Layout, write_json
 
@@ -62,7 +62,32 @@ def load_source(data: DataConfig, root: Path) -> pd.DataFrame:
         )
     if frame.columns.duplicated().any():
         raise PipelineError(f"data.source: duplicated column names in {data.source}")
-    return frame.drop(columns=list(data.drop))
+    frame = frame.drop(columns=list(data.drop))
+    dated = [
+        str(c) for c, t in frame.dtypes.items()
+        if pd.api.types.is_datetime64_any_dtype(t) or pd.api.types.is_timedelta64_dtype(t)
+    ]  # fmt: skip
+    if dated:
+        raise PipelineError(
+            f"data: column(s) {dated} hold dates or durations, which the model cannot use as "
+            "they are; derive numeric features from them or list them under data.drop"
+        )
+    return frame
+
+
+def check_label(frame: pd.DataFrame, target: str, task: str) -> None:
+    """Refuse labels the task cannot learn from, before any stage spends time on them."""
+    label = frame[target].dropna()
+    if task == "regression" and not pd.api.types.is_numeric_dtype(label):
+        raise PipelineError(
+            f"data.target: {target!r} holds {label.dtype} values; regression needs numbers "
+            "(or set task: classification)"
+        )
+    if task == "classification" and label.nunique() < 2:
+        raise PipelineError(
+            f"data.target: {target!r} has a single class ({label.unique()[:1].tolist()}); "
+            "classification needs at least two"
+        )
 
 
 def content_hash(frame: pd.DataFrame) -> str:
@@ -73,8 +98,10 @@ def content_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def run(data: DataConfig, layout: Layout) -> dict[str, Any]:
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    data = params.data
     frame = load_source(data, layout.root)
+    check_label(frame, data.target, params.task)
     layout.raw_data.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(layout.raw_data, index=False)
     meta = {

@@ -27,6 +27,7 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
     registration = read_json(layout.registration, "register")
     return {
         "features": schema["features"],
+        "nullable": schema.get("nullable", []),
         "classes": schema["classes"],
         "task": params.task,
         "target": params.data.target,
@@ -55,17 +56,23 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri())
+    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri(layout.root))
     name, alias = params.registry.model_name, params.registry.alias
     uri = f"models:/{name}@{alias}"
     try:
         version = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
     except MlflowException as exc:
         raise PipelineError(
-            f"package: no model at {uri} in {params.mlflow.resolved_tracking_uri()} "
+            f"package: no model at {uri} in {params.mlflow.resolved_tracking_uri(layout.root)} "
             "(run the 'register' stage with passing gates first)"
         ) from exc
 
+    trained_run = read_json(layout.registration, "register").get("run_id")
+    if version.run_id != trained_run:
+        raise PipelineError(
+            f"package: {uri} is version {version.version} from run {version.run_id}, not the "
+            f"model trained here (run {trained_run}); run the pipeline so its gates pass first"
+        )
     metadata = model_metadata(params, layout, version.version, version.run_id)
     labels = {"registered-model": name, "model-version": str(version.version)}
     bento_model = bentoml.mlflow.import_model(

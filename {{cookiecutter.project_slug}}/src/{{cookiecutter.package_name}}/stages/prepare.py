@@ -30,12 +30,15 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
                 "(add data or set split.stratify: false)"
             )
         stratify = labelled[target]
-    train, test = train_test_split(
-        labelled,
-        test_size=params.split.test_size,
-        random_state=params.split.seed,
-        stratify=stratify,
-    )
+    try:
+        train, test = train_test_split(
+            labelled,
+            test_size=params.split.test_size,
+            random_state=params.split.seed,
+            stratify=stratify,
+        )
+    except ValueError as exc:
+        raise PipelineError(f"prepare: cannot split with split.test_size: {exc}") from exc
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 

@@ -15,7 +15,7 @@ import joblib
 import pandas as pd
 
 from ..config import Params
-from ..errors import GateFailedError
+from ..errors import GateFailedError, PipelineError
 from ..gitinfo import current_commit, is_dirty
 from ..layout import Layout, read_json, require, write_json
 
@@ -78,8 +78,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     )
 
     mlflow = _mlflow()
-    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri())
-    mlflow.set_experiment(params.mlflow.experiment)
+    uri = params.mlflow.resolved_tracking_uri(layout.root)
+    mlflow.set_tracking_uri(uri)
+    try:
+        mlflow.set_experiment(params.mlflow.experiment)
+    except Exception as exc:  # connection refused, bad credentials, unusable store
+        reason = str(exc).strip().splitlines()[0][:300]
+        raise PipelineError(f"register: MLflow at {uri} is not usable: {reason}") from exc
     commit = current_commit(layout.root)
     tags = {
         "data.sha256": dataset["sha256"],
@@ -100,7 +105,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     record: dict[str, Any] = {
         "run_id": run_id,
         "model_name": params.registry.model_name,
-        "tracking_uri": params.mlflow.resolved_tracking_uri(),
+        "tracking_uri": params.mlflow.resolved_tracking_uri(layout.root),
         "gates_passed": gates["passed"],
         "registered": False,
         **{key: value for key, value in tags.items() if key in {"git.commit", "data.sha256"}},

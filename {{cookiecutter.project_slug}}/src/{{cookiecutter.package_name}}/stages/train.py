@@ -52,7 +52,7 @@ def build_estimator(params: Params) -> BaseEstimator:
 
 def build_pipeline(params: Params, schema: dict[str, str]) -> Pipeline:
     """Impute and scale numbers, impute and one-hot encode categories, then the estimator."""
-    categorical = categorical_columns(schema)  # type: ignore[arg-type]
+    categorical = categorical_columns(schema, params.data.categorical)  # type: ignore[arg-type]
     numeric = [name for name in schema if name not in categorical]
     preprocess = ColumnTransformer(
         [
@@ -72,12 +72,17 @@ def build_pipeline(params: Params, schema: dict[str, str]) -> Pipeline:
 
 
 def features_and_label(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    if target not in frame.columns:
+        raise PipelineError(
+            f"the prepared data has no column {target!r} (made from other data or params?); "
+            "run the 'extract' and 'prepare' stages again"
+        )
     return frame.drop(columns=[target]), frame[target]
 
 
 def fit(params: Params, train: pd.DataFrame) -> tuple[Pipeline, dict[str, str]]:
     features, label = features_and_label(train, params.data.target)
-    schema = infer_schema(features, params.data.categorical)
+    schema = infer_schema(features)
     pipeline = build_pipeline(params, schema)
     try:
         pipeline.fit(features, label)
@@ -94,6 +99,15 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
     write_json(
         layout.feature_schema,
-        {"features": schema, "target": params.data.target, "task": params.task, "classes": classes},
+        {
+            "features": schema,
+            "categorical": categorical_columns(schema, params.data.categorical),  # type: ignore[arg-type]
+            "nullable": [
+                str(c) for c in train.columns if c != params.data.target and train[c].isna().any()
+            ],
+            "target": params.data.target,
+            "task": params.task,
+            "classes": classes,
+        },
     )
     return {"estimator": params.model.estimator, "features": len(schema), "rows": len(train)}

@@ -18,7 +18,6 @@ import pandas as pd
 
 from ..config import Params
 from ..layout import Layout, read_json, require, write_json
-from ..schema import categorical_columns
 
 Status = Literal["passed", "failed", "not run"]
 
@@ -153,20 +152,26 @@ def model_evaluation_suite(params: Params):
 
 
 def outcomes(suite_name: str, result: Any) -> list[CheckOutcome]:
-    """Flatten a deepchecks SuiteResult: one outcome per condition; errors count as not run."""
+    """Flatten a deepchecks SuiteResult: one outcome per condition.
+
+    Fail closed: a gate that could not be evaluated fails, unless deepchecks says the check does
+    not apply to this data (e.g. no categorical features), which is reported as not run.
+    """
     from deepchecks.core import CheckFailure, ConditionCategory
+    from deepchecks.core.errors import DeepchecksNotSupportedError
 
     found: list[CheckOutcome] = []
     for item in result.results:
         header = item.get_header()
         if isinstance(item, CheckFailure):
-            found.append(
-                CheckOutcome(suite_name, header, "(check)", "not run", str(item.exception))
-            )
+            applies = not isinstance(item.exception, DeepchecksNotSupportedError)
+            status: Status = "failed" if applies else "not run"
+            reason = f"{type(item.exception).__name__}: {item.exception}"
+            found.append(CheckOutcome(suite_name, header, "(check could not run)", status, reason))
             continue
         for condition in item.conditions_results:
             if condition.category == ConditionCategory.ERROR:
-                status: Status = "not run"
+                status = "failed"
             else:
                 status = "passed" if condition.is_pass() else "failed"
             found.append(
@@ -176,7 +181,10 @@ def outcomes(suite_name: str, result: Any) -> list[CheckOutcome]:
 
 
 def metric_floor(params: Params, scores: dict[str, float]) -> list[CheckOutcome]:
-    """Absolute bounds on the evaluation metrics: minimums for scores, maximums for errors."""
+    """Absolute bounds on the evaluation metrics: minimums for scores, maximums for errors.
+
+    A bound on a metric that was not computed fails: a floor nobody checks is no floor.
+    """
     gate = params.validation.model
     bounds = [(metric, ">=", limit) for metric, limit in gate.minimums.items()]
     bounds += [(metric, "<=", limit) for metric, limit in gate.maximums.items()]
@@ -184,7 +192,7 @@ def metric_floor(params: Params, scores: dict[str, float]) -> list[CheckOutcome]
     for metric, sign, limit in bounds:
         value = scores.get(metric)
         if value is None:
-            status: Status = "not run"
+            status: Status = "failed"
         else:
             status = "passed" if (value >= limit if sign == ">=" else value <= limit) else "failed"
         shown = "missing" if value is None else f"{value:.4f}"
@@ -204,11 +212,10 @@ def run(params: Params, layout: Layout) -> GateReport:
     train = pd.read_parquet(require(layout.train_data, "prepare"))
     test = pd.read_parquet(require(layout.test_data, "prepare"))
     model = joblib.load(require(layout.model, "train"))
-    schema = read_json(layout.feature_schema, "train")["features"]
+    cat = read_json(layout.feature_schema, "train")["categorical"]
     scores = read_json(layout.metrics, "evaluate")
 
     target, seed, max_rows = params.data.target, params.split.seed, params.validation.max_rows
-    cat = categorical_columns(schema)
     label_type = "regression" if params.task == "regression" else None
 
     def dataset(frame: pd.DataFrame) -> Dataset:

@@ -1,0 +1,250 @@
+"""The generated workflows, run for real with `act` against a git repository whose origin is a
+local bare repository: CI on push, tag-driven promotion to staging and production, refusal of
+an unstaged production tag, and rollback.
+
+The scenarios build on each other, in file order, on one baked project (one xdist group).
+MLflow and the artifact store are "configured secrets" pointing at folders outside the
+workspace, so state survives from one workflow run to the next as it would on shared services.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ci.bake import bake, find_python, make, project_env
+
+pytestmark = [pytest.mark.act, pytest.mark.xdist_group("gitops")]
+
+
+class Repo:
+    """A baked project with a bare origin, and the commands a developer would type."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.origin = root.parent / "origin.git"
+        self.env = project_env(find_python("3.11"))
+        self.env["MLFLOW_TRACKING_URI"] = f"sqlite:///{root.parent / 'shared-mlflow.db'}"
+        self.env["ARTIFACT_STORE"] = str(root.parent / "shared-artifacts")
+        self.env["LOCAL_OUTPUTS"] = str(root.parent / "act-outputs")
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=self.env,
+        )
+        return done.stdout.strip()
+
+    def act(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.root / ".venv" / "bin" / "python"), "ci/act.py", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+            env=self.env,
+        )
+
+    def tag(self, name: str) -> subprocess.CompletedProcess[str]:
+        self.git("tag", name)
+        self.git("push", "--quiet", "origin", name)
+        return self.act("tag", name)
+
+    def origin_file(self, path: str) -> str:
+        return subprocess.run(
+            ["git", "--git-dir", str(self.origin), "show", f"main:{path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def record(self, environment: str) -> dict:
+        return json.loads(self.origin_file(f"deploy/overlays/{environment}/release.json"))
+
+    def main_head(self) -> str:
+        return subprocess.run(
+            ["git", "--git-dir", str(self.origin), "rev-parse", "main"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    def alias_version(self, alias: str) -> int:
+        script = (
+            "import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); "
+            "client = mlflow.MlflowClient(); "
+            "print(client.get_model_version_by_alias(sys.argv[2], sys.argv[3]).version)"
+        )
+        done = subprocess.run(
+            [str(self.root / ".venv" / "bin" / "python"), "-c", script,
+             self.env["MLFLOW_TRACKING_URI"], self.root.name, alias],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return int(done.stdout.strip())
+
+
+def output(done: subprocess.CompletedProcess[str]) -> str:
+    return done.stdout + done.stderr
+
+
+def explain(done: subprocess.CompletedProcess[str]) -> str:
+    """The failing steps' lines first, then the end of the log: enough to see why."""
+    lines = output(done).splitlines()
+    failing = [
+        line for line in lines if "❌" in line or "error" in line.lower() or "Failed" in line
+    ]
+    return "\n".join([*failing[:60], "...", *lines[-80:]])
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    base = tmp_path_factory.mktemp("gitops")
+    project = Repo(bake(base, project_name="Gitops Demo"))
+    subprocess.run(["git", "init", "--quiet", "--bare", str(project.origin)], check=True)
+    project.git("remote", "add", "origin", str(project.origin))
+    project.git("push", "--quiet", "origin", "main")
+    installed = make(project.root, "install", python=find_python("3.11"))
+    assert installed.returncode == 0, output(installed)
+    return project
+
+
+def test_push_to_main_runs_ci_green(repo: Repo) -> None:
+    done = repo.act("push")
+    log = output(done)
+    assert done.returncode == 0, explain(done)
+    for job in ("lint", "test", "pipeline", "all-green"):
+        assert f"[ci/{job}" in log and "Job succeeded" in log, job
+    summary = Path(repo.env["LOCAL_OUTPUTS"]) / "artifacts" / "reports" / "reports" / "summary.md"
+    assert "Gate passed" in summary.read_text(encoding="utf-8")
+
+
+def _on_branch(repo: Repo, name: str, change: Callable[[], None]) -> None:
+    repo.git("checkout", "--quiet", "-b", name)
+    change()
+    repo.git("commit", "--quiet", "--no-verify", "-am", f"deliberately broken: {name}")
+
+
+def _back_to_main(repo: Repo) -> None:
+    repo.git("checkout", "--quiet", "main")
+
+
+def test_a_failing_test_turns_ci_red(repo: Repo) -> None:
+    test_file = repo.root / "tests" / "test_config.py"
+
+    def change() -> None:
+        test_file.write_text(
+            test_file.read_text() + "\n\ndef test_broken() -> None:\n    assert 1 == 2\n"
+        )
+
+    _on_branch(repo, "broken-test", change)
+    try:
+        done = repo.act("push", "--job", "test")
+    finally:
+        _back_to_main(repo)
+    assert done.returncode != 0
+    assert "test_broken" in output(done) and "1 failed" in output(done)
+
+
+def test_a_failed_data_gate_turns_ci_red(repo: Repo) -> None:
+    params = repo.root / "params.yaml"
+
+    def change() -> None:
+        text = params.read_text().replace(
+            "max_feature_label_pps: 0.9", "max_feature_label_pps: 0.3"
+        )
+        assert text != params.read_text()
+        params.write_text(text)
+
+    _on_branch(repo, "broken-gate", change)
+    try:
+        done = repo.act("push", "--job", "pipeline")
+    finally:
+        _back_to_main(repo)
+    log = output(done)
+    assert done.returncode != 0
+    assert "pipeline stopped at 'validate'" in log
+    assert "Feature Label Correlation" in log
+
+
+def test_release_candidate_deploys_to_staging(repo: Repo) -> None:
+    done = repo.tag("v0.1.0-rc.1")
+    assert done.returncode == 0, explain(done)
+    record = repo.record("staging")
+    assert record["version"] == "v0.1.0-rc.1"
+    assert record["commit"] == repo.git("rev-parse", "HEAD")
+    assert record["digest"].startswith("sha256:") and record["gates_passed"] is True
+    assert "smoke test of sha256:" in output(done)  # the staging bento, served, answered
+    assert repo.alias_version("staging") == record["model_version"]
+    artifact = Path(repo.env["ARTIFACT_STORE"]) / f"{record['digest'].replace(':', '-')}.bento"
+    assert artifact.is_file()
+
+
+def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
+    staging = repo.record("staging")
+    done = repo.tag("v0.1.0")
+    assert done.returncode == 0, explain(done)
+    production = repo.record("production")
+    assert production["version"] == "v0.1.0"
+    assert (production["digest"], production["model_version"], production["commit"]) == (
+        staging["digest"],
+        staging["model_version"],
+        staging["commit"],
+    )
+    production_log = [line for line in output(done).splitlines() if "[release/production" in line]
+    assert not any("[4/8] train" in line or "[8/8] package" in line for line in production_log)
+    assert repo.alias_version("production") == staging["model_version"]
+    notes = Path(repo.env["LOCAL_OUTPUTS"]) / "releases" / "v0.1.0.md"
+    assert "v0.1.0" in notes.read_text(encoding="utf-8")
+
+
+def test_production_tag_on_an_unstaged_commit_is_refused(repo: Repo) -> None:
+    repo.git("pull", "--quiet", "--rebase", "origin", "main")
+    (repo.root / "README.md").write_text((repo.root / "README.md").read_text() + "\nMore.\n")
+    repo.git("commit", "--quiet", "--no-verify", "-am", "docs: more")
+    repo.git("push", "--quiet", "origin", "main")
+    head, production, history = (
+        repo.main_head(),
+        repo.record("production"),
+        repo.origin_file("deploy/history.jsonl"),
+    )
+    done = repo.tag("v0.2.0")
+    assert done.returncode != 0
+    assert "has no successful staging release of v0.2.0" in output(done)
+    assert repo.main_head() == head
+    assert repo.record("production") == production
+    assert repo.origin_file("deploy/history.jsonl") == history
+
+
+def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> None:
+    first = repo.record("production")
+    repo.git("tag", "--delete", "v0.2.0")
+    repo.git("push", "--quiet", "origin", ":refs/tags/v0.2.0")
+    assert repo.tag("v0.2.0-rc.1").returncode == 0
+    assert repo.tag("v0.2.0").returncode == 0
+    second = repo.record("production")
+    assert second["version"] == "v0.2.0" and second["digest"] != first["digest"]
+    assert second["model_version"] > first["model_version"]
+
+    done = repo.act("dispatch", "rollback", "environment=production", "version=v0.1.0")
+    assert done.returncode == 0, explain(done)
+    restored = repo.record("production")
+    assert (restored["version"], restored["digest"], restored["model_version"]) == (
+        first["version"],
+        first["digest"],
+        first["model_version"],
+    )
+    assert restored["action"] == "rollback" and restored["previous_version"] == "v0.2.0"
+    assert repo.alias_version("production") == first["model_version"]
+    actions = [
+        json.loads(line)["action"] for line in repo.origin_file("deploy/history.jsonl").splitlines()
+    ]
+    assert actions[-1] == "rollback" and actions.count("promote") == 4

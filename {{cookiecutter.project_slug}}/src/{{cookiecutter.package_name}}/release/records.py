@@ -1,0 +1,96 @@
+"""The GitOps state: per environment, a release record and the overlay's image digest.
+
+`deploy/overlays/<env>/release.json` says what runs there (version, commit, model version,
+image and digest, gate results); `kustomization.yaml` beside it pins the same digest for Argo CD;
+`deploy/history.jsonl` keeps every promotion and rollback, in order, as the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .versions import Environment, ReleaseError
+
+IMAGE_NAME = "model-service"  # the image name used in deploy/base; overlays pin its digest
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    environment: Environment
+    version: str
+    commit: str
+    model_name: str
+    model_version: int
+    bento: str
+    image: str
+    digest: str
+    gates_passed: bool
+    gates: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    action: str = "promote"
+    at: str = ""
+    actor: str = ""
+    run_url: str = ""
+    previous_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ReleaseRecord:
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in raw.items() if key in known})
+
+
+@dataclass(frozen=True)
+class DeployState:
+    """The `deploy/` folder of a checkout of the default branch."""
+
+    root: Path
+
+    def overlay(self, environment: Environment) -> Path:
+        return self.root / "overlays" / environment
+
+    def record_path(self, environment: Environment) -> Path:
+        return self.overlay(environment) / "release.json"
+
+    @property
+    def history_path(self) -> Path:
+        return self.root / "history.jsonl"
+
+    def current(self, environment: Environment) -> ReleaseRecord | None:
+        path = self.record_path(environment)
+        if not path.is_file():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return ReleaseRecord.from_dict(raw) if raw else None
+
+    def history(self) -> list[ReleaseRecord]:
+        if not self.history_path.is_file():
+            return []
+        lines = self.history_path.read_text(encoding="utf-8").splitlines()
+        return [ReleaseRecord.from_dict(json.loads(line)) for line in lines if line.strip()]
+
+    def apply(self, record: ReleaseRecord) -> None:
+        """Make `record` the environment's desired state and append it to the history."""
+        overlay = self.overlay(record.environment)
+        if not overlay.is_dir():
+            raise ReleaseError(f"{overlay} is missing: the deploy/ folder is incomplete")
+        self.record_path(record.environment).write_text(
+            json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        self._pin_image(overlay / "kustomization.yaml", record.image, record.digest)
+        with self.history_path.open("a", encoding="utf-8") as history:
+            history.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+
+    @staticmethod
+    def _pin_image(kustomization: Path, image: str, digest: str) -> None:
+        config = yaml.safe_load(kustomization.read_text(encoding="utf-8")) or {}
+        repository = image.split("@", 1)[0]
+        config["images"] = [{"name": IMAGE_NAME, "newName": repository, "digest": digest}]
+        kustomization.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

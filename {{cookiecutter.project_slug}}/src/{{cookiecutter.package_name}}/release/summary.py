@@ -1,0 +1,46 @@
+"""What a release job shows: printed, and appended to the GitHub job summary when there is one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .records import ReleaseRecord
+
+
+def backends_note() -> str:
+    """Say plainly which backends ran: shared services when configured, local defaults if not."""
+    tracking = os.environ.get("MLFLOW_TRACKING_URI")
+    registry = os.environ.get("ARTIFACT_STORE")
+    return "\n".join(
+        [
+            f"- MLflow: {'`' + tracking + '` (configured)' if tracking else 'embedded local store (no MLFLOW_TRACKING_URI secret)'}",
+            f"- Artifacts: {'`' + registry + '`' if registry else 'local artifact store `.artifacts/` (no registry configured)'}",
+        ]
+    )
+
+
+def record_table(record: ReleaseRecord, notes: list[str]) -> str:
+    rows = [
+        ("environment", record.environment),
+        ("action", record.action),
+        ("version", record.version),
+        ("commit", f"`{record.commit}`"),
+        ("model", f"{record.model_name} version {record.model_version}"),
+        ("image", f"`{record.image}@{record.digest}`"),
+        ("gates", "passed" if record.gates_passed else "failed"),
+        ("previous", record.previous_version or "none"),
+    ]
+    table = ["| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows)]
+    return "\n".join(
+        [f"## {record.environment}: {record.action} {record.version}", "", *table, "",
+         *(f"- {note}" for note in notes), "", "### Backends", backends_note(), ""]
+    )  # fmt: skip
+
+
+def publish(markdown: str) -> None:
+    print(markdown)
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(markdown + "\n")

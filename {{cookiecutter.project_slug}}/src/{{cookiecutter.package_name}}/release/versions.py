@@ -1,0 +1,57 @@
+"""Release tags: which environment a tag targets, compared as versions, never as strings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from packaging.version import Version
+
+from ..errors import PipelineError
+
+Environment = Literal["staging", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
+TAG_PATTERN = re.compile(
+    r"^v(?P<base>(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))(?:-rc\.(?P<rc>0|[1-9]\d*))?$"
+)
+TAG_HELP = "use vX.Y.Z-rc.N to release to staging or vX.Y.Z to promote to production"
+
+
+class ReleaseError(PipelineError):
+    """A promotion that must not happen; the message says why and what would be accepted."""
+
+
+@dataclass(frozen=True)
+class ReleaseTag:
+    tag: str
+    base: str
+    rc: int | None
+
+    @property
+    def environment(self) -> Environment:
+        return "staging" if self.rc is not None else "production"
+
+    @property
+    def version(self) -> Version:
+        return Version(self.base if self.rc is None else f"{self.base}rc{self.rc}")
+
+
+def parse_tag(tag: str) -> ReleaseTag:
+    match = TAG_PATTERN.fullmatch(tag.strip()) if isinstance(tag, str) else None
+    if match is None:
+        raise ReleaseError(f"tag {tag!r} is not a release tag: {TAG_HELP}")
+    rc = match.group("rc")
+    return ReleaseTag(tag=tag.strip(), base=match.group("base"), rc=None if rc is None else int(rc))
+
+
+def require_newer(tag: ReleaseTag, production_version: str | None) -> None:
+    """A release must be above what production runs now (rollback is the way back)."""
+    if production_version is None:
+        return
+    current = parse_tag(production_version)
+    if tag.version <= current.version:
+        raise ReleaseError(
+            f"tag {tag.tag} is not above the current production release {current.tag}; "
+            "release a higher version (to go back, use rollback)"
+        )

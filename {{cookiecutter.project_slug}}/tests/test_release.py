@@ -1,0 +1,149 @@
+"""Promotion rules without a server: tags, state files, the staging-first rule, rollback."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.release.artifacts import ArtifactStore, sha256_of
+from {{ cookiecutter.package_name }}.release.promote import (
+    promote_to_production,
+    rollback,
+    staged_build,
+)
+from {{ cookiecutter.package_name }}.release.records import DeployState, ReleaseRecord
+from {{ cookiecutter.package_name }}.release.versions import ReleaseError, parse_tag, require_newer
+
+from .conftest import PROJECT_ROOT
+
+COMMIT = "a" * 40
+
+
+@pytest.mark.parametrize(
+    ("tag", "environment"),
+    [("v0.1.0-rc.1", "staging"), ("v1.20.3-rc.12", "staging"), ("v0.1.0", "production")],
+)
+def test_release_tags_pick_their_environment(tag: str, environment: str) -> None:
+    assert parse_tag(tag).environment == environment
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["0.1.0", "v0.1", "v01.2.3", "v1.2.3-beta.1", "v1.2.3-rc", "v1.2.3-rc.01", "latest", ""],
+)
+def test_other_tags_are_refused_with_the_accepted_forms(tag: str) -> None:
+    with pytest.raises(ReleaseError, match=r"vX\.Y\.Z-rc\.N .* vX\.Y\.Z"):
+        parse_tag(tag)
+
+
+def test_versions_compare_as_versions_not_strings() -> None:
+    require_newer(parse_tag("v0.10.0"), "v0.9.0")
+    require_newer(parse_tag("v0.2.0-rc.1"), "v0.1.0")
+    assert parse_tag("v1.0.0-rc.2").version < parse_tag("v1.0.0").version
+    for stale in ("v0.9.0", "v0.10.0", "v0.10.0-rc.1"):
+        with pytest.raises(ReleaseError, match="not above the current production"):
+            require_newer(parse_tag(stale), "v0.10.0")
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> DeployState:
+    shutil.copytree(PROJECT_ROOT / "deploy", tmp_path / "deploy")
+    return DeployState(tmp_path / "deploy")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    return ArtifactStore(tmp_path / "store")
+
+
+def staged(
+    state: DeployState, store: ArtifactStore, version: str, commit: str = COMMIT
+) -> ReleaseRecord:
+    archive = store.root.parent / f"{version}.bento"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    archive.write_bytes(f"bento of {version}".encode())
+    record = ReleaseRecord(
+        environment="staging",
+        version=version,
+        commit=commit,
+        model_name="model",
+        model_version=len(state.history()) + 1,
+        bento=f"bento:{version}",
+        image="ghcr.io/org/model",
+        digest=store.push(archive),
+        gates_passed=True,
+        metrics={"score": 0.9},
+    )
+    state.apply(record)
+    return record
+
+
+def test_apply_writes_record_history_and_pinned_digest(state: DeployState, store) -> None:
+    record = staged(state, store, "v0.1.0-rc.1")
+    assert state.current("staging") == record
+    assert state.current("production") is None
+    assert [r.version for r in state.history()] == ["v0.1.0-rc.1"]
+    kustomization = yaml.safe_load((state.overlay("staging") / "kustomization.yaml").read_text())
+    assert kustomization["images"] == [
+        {"name": "model-service", "newName": "ghcr.io/org/model", "digest": record.digest}
+    ]
+    assert json.loads(state.record_path("staging").read_text())["commit"] == COMMIT
+
+
+def test_production_promotes_the_staged_build_unchanged(state: DeployState, store) -> None:
+    source = staged(state, store, "v0.1.0-rc.1")
+    record, _ = promote_to_production("v0.1.0", state, store, COMMIT)
+    assert (record.digest, record.model_version, record.commit) == (
+        source.digest,
+        source.model_version,
+        source.commit,
+    )
+    assert record.environment == "production" and record.version == "v0.1.0"
+
+
+def test_production_of_an_unstaged_commit_is_refused(state: DeployState, store) -> None:
+    staged(state, store, "v0.1.0-rc.1")
+    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.1\.0"):
+        promote_to_production("v0.1.0", state, store, "b" * 40)
+    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.2\.0"):
+        staged_build(state, "v0.2.0", COMMIT)
+    with pytest.raises(ReleaseError, match=r"production takes vX\.Y\.Z"):
+        staged_build(state, "v0.1.0-rc.1", COMMIT)
+
+
+def test_a_tampered_artifact_is_refused(state: DeployState, store) -> None:
+    source = staged(state, store, "v0.1.0-rc.1")
+    store.path_for(source.digest).write_bytes(b"something else")
+    with pytest.raises(ReleaseError, match="expected"):
+        promote_to_production("v0.1.0", state, store, COMMIT)
+
+
+def test_rollback_returns_to_an_earlier_release(state: DeployState, store) -> None:
+    first = staged(state, store, "v0.1.0-rc.1")
+    state.apply(promote_to_production("v0.1.0", state, store, COMMIT)[0])
+    staged(state, store, "v0.2.0-rc.1", commit="c" * 40)
+    state.apply(promote_to_production("v0.2.0", state, store, "c" * 40)[0])
+    record, _ = rollback("production", "v0.1.0", state, store)
+    assert (record.action, record.digest, record.previous_version) == (
+        "rollback",
+        first.digest,
+        "v0.2.0",
+    )
+    state.apply(record)
+    assert state.current("production").version == "v0.1.0"
+    assert [r.action for r in state.history()][-1] == "rollback"
+    with pytest.raises(ReleaseError, match=r"already runs v0\.1\.0"):
+        rollback("production", "v0.1.0", state, store)
+    with pytest.raises(ReleaseError, match=r"never ran v0\.3\.0"):
+        rollback("production", "v0.3.0", state, store)
+
+
+def test_store_addresses_content_by_digest(tmp_path: Path, store) -> None:
+    archive = tmp_path / "x.bento"
+    archive.write_bytes(b"content")
+    digest = store.push(archive)
+    assert digest == sha256_of(archive) and store.pull(digest).read_bytes() == b"content"
+    with pytest.raises(ReleaseError, match="not a sha256 digest"):
+        store.pull("md5:abc")
