@@ -28,8 +28,9 @@ install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's
 demo: install ## Bake a project with the default answers and run its whole pipeline
 	$(BIN)/python -m ci.demo
 
-test: install ## The template's tests: hooks, every option combination baked and tested
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: install ## The template's tests: hooks, every combination baked and tested, workflows run
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not act"
+	$(BIN)/pytest -m act
 
 lint: install ## ruff on the template's own Python
 	$(BIN)/ruff check hooks ci tests

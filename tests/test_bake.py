@@ -97,8 +97,9 @@ EXPECTED_FILES = {
     "tests/test_train_evaluate.py",
     "tests/test_validate.py",
 }
-# Jinja left unrendered: an expression or tag, or a variable name (Python's `{{` escapes are fine).
-LEFTOVER = re.compile(r"\{\{\s*[\w.]+\s*(\|[^}]*)?\}\}|\{%-?\s|\s-?%\}|cookiecutter\.")
+# Jinja left unrendered: an expression or tag, or a variable name. Python's `{{` escapes and
+# GitHub's `${{ ... }}` expressions (workflows are copied without rendering) are fine.
+LEFTOVER = re.compile(r"(?<!\$)\{\{\s*[\w.]+\s*(\|[^}]*)?\}\}|\{%-?\s|\s-?%\}|cookiecutter\.")
 
 
 def tracked_files(project: Path) -> set[str]:

@@ -44,7 +44,8 @@ class Repo:
         return done.stdout.strip()
 
     def act(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        """Run a workflow; its whole log is kept beside the project for a post-mortem."""
+        done = subprocess.run(
             [str(self.root / ".venv" / "bin" / "python"), "ci/act.py", *args],
             cwd=self.root,
             capture_output=True,
@@ -53,6 +54,11 @@ class Repo:
             check=False,
             env=self.env,
         )
+        logs = self.root.parent / "act-logs"
+        logs.mkdir(exist_ok=True)
+        name = f"{len(list(logs.iterdir())):02d}-{'-'.join(args)}.log".replace("/", "_")
+        (logs / name).write_text(done.stdout + done.stderr, encoding="utf-8")
+        return done
 
     def tag(self, name: str) -> subprocess.CompletedProcess[str]:
         self.git("tag", name)
@@ -184,8 +190,10 @@ def test_release_candidate_deploys_to_staging(repo: Repo) -> None:
     assert record["digest"].startswith("sha256:") and record["gates_passed"] is True
     assert "smoke test of sha256:" in output(done)  # the staging bento, served, answered
     assert repo.alias_version("staging") == record["model_version"]
-    artifact = Path(repo.env["ARTIFACT_STORE"]) / f"{record['digest'].replace(':', '-')}.bento"
-    assert artifact.is_file()
+    store = Path(repo.env["ARTIFACT_STORE"])
+    assert (store / f"{record['digest'].replace(':', '-')}.bento").is_file()
+    for name in ("v0.1.0-rc.1", record["commit"]):  # tagged with the version and the commit SHA
+        assert (store / "tags" / name).read_text().strip() == record["digest"]
 
 
 def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
@@ -204,6 +212,25 @@ def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
     assert repo.alias_version("production") == staging["model_version"]
     notes = Path(repo.env["LOCAL_OUTPUTS"]) / "releases" / "v0.1.0.md"
     assert "v0.1.0" in notes.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("tag", "reason"),
+    [
+        ("release-1", "is not a release tag"),
+        ("v1.0", "is not a release tag"),
+        ("v0.0.9-rc.1", "not above the current production release v0.1.0"),
+        ("v0.1.0", "not above the current production release v0.1.0"),
+    ],
+)
+def test_bad_or_stale_tags_are_refused_before_any_work(repo: Repo, tag: str, reason: str) -> None:
+    head = repo.main_head()
+    # v0.1.0 is already pushed: run the release workflow for it again.
+    done = repo.act("tag", tag) if tag == "v0.1.0" else repo.tag(tag)
+    assert done.returncode != 0
+    assert reason in output(done)
+    assert "[release/staging" not in output(done) and "[release/production" not in output(done)
+    assert repo.main_head() == head
 
 
 def test_production_tag_on_an_unstaged_commit_is_refused(repo: Repo) -> None:

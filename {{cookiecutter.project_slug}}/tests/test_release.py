@@ -7,14 +7,25 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.release.artifacts import ArtifactStore, sha256_of
+# Trailing commas keep these imports split, so ruff formats them the same for any package name.
+from {{ cookiecutter.package_name }}.release.artifacts import (
+    ArtifactStore,
+    sha256_of,
+)
 from {{ cookiecutter.package_name }}.release.promote import (
     promote_to_production,
     rollback,
     staged_build,
 )
-from {{ cookiecutter.package_name }}.release.records import DeployState, ReleaseRecord
-from {{ cookiecutter.package_name }}.release.versions import ReleaseError, parse_tag, require_newer
+from {{ cookiecutter.package_name }}.release.records import (
+    DeployState,
+    ReleaseRecord,
+)
+from {{ cookiecutter.package_name }}.release.versions import (
+    ReleaseError,
+    parse_tag,
+    require_newer,
+)
 
 from .conftest import PROJECT_ROOT
 
@@ -95,6 +106,7 @@ def test_apply_writes_record_history_and_pinned_digest(state: DeployState, store
 def test_production_promotes_the_staged_build_unchanged(state: DeployState, store) -> None:
     source = staged(state, store, "v0.1.0-rc.1")
     record, _ = promote_to_production("v0.1.0", state, store, COMMIT)
+    assert store.resolve("v0.1.0") == source.digest
     assert (record.digest, record.model_version, record.commit) == (
         source.digest,
         source.model_version,
@@ -147,3 +159,15 @@ def test_store_addresses_content_by_digest(tmp_path: Path, store) -> None:
     assert digest == sha256_of(archive) and store.pull(digest).read_bytes() == b"content"
     with pytest.raises(ReleaseError, match="not a sha256 digest"):
         store.pull("md5:abc")
+
+
+def test_store_tags_name_digests(tmp_path: Path, store) -> None:
+    archive = tmp_path / "x.bento"
+    archive.write_bytes(b"content")
+    digest = store.push(archive)
+    store.tag(digest, "v1.0.0-rc.1", COMMIT)
+    assert store.resolve("v1.0.0-rc.1") == store.resolve(COMMIT) == digest
+    with pytest.raises(ReleaseError, match="not a valid artifact tag"):
+        store.tag(digest, "../escape")
+    with pytest.raises(ReleaseError, match="no artifact tagged"):
+        store.resolve("v9.9.9")

@@ -50,6 +50,22 @@ class ArtifactStore:
             shutil.copyfile(archive, target)
         return digest
 
+    def tag(self, digest: str, *names: str) -> None:
+        """Name a stored digest (a version, a commit SHA), as a registry tags an image."""
+        self.path_for(digest)  # validates the digest
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", name):
+                raise ReleaseError(f"not a valid artifact tag: {name!r}")
+            target = self.root / "tags" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(digest + "\n", encoding="utf-8")
+
+    def resolve(self, name: str) -> str:
+        path = self.root / "tags" / name
+        if not path.is_file():
+            raise ReleaseError(f"no artifact tagged {name!r} in {self.root}")
+        return path.read_text(encoding="utf-8").strip()
+
     def pull(self, digest: str) -> Path:
         """The archive with this digest, verified: a changed byte is refused, not deployed."""
         path = self.path_for(digest)

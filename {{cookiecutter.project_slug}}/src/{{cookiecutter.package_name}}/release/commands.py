@@ -18,7 +18,7 @@ from .gitops import commit_state, current_commit, state_worktree
 from .promote import promote_to_production, release_notes, release_to_staging, rollback
 from .records import DeployState, ReleaseRecord
 from .summary import publish, record_table
-from .versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag
+from .versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag, require_newer
 
 release_app = typer.Typer(no_args_is_help=True, help="Promote builds through Git tags.")
 ParamsOption = Annotated[Path, typer.Option("--params", "-p")]
@@ -48,12 +48,20 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
 
 
 @release_app.command("check-tag")
-def check_tag(tag: TagOption) -> None:
-    """Print the environment a tag targets (and set it as a step output); refuse anything else."""
-    from ..cli import reported_errors
+def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Print the environment a tag targets (and set it as a step output); refuse anything else.
 
-    with reported_errors():
-        environment = parse_tag(tag).environment
+    Refused: a tag that is no release tag, and a version not above what production runs now
+    (read from the default branch), before any job spends time on it.
+    """
+    from ..cli import project
+
+    with project(params) as (config, layout):
+        release = parse_tag(tag)
+        with state_worktree(layout.root, config.release.branch) as worktree:
+            production = DeployState(worktree / "deploy").current("production")
+        require_newer(release, production.version if production else None)
+        environment = release.environment
     typer.echo(environment)
     output = os.environ.get("GITHUB_OUTPUT")
     if output:

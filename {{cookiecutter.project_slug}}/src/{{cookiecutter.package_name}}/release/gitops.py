@@ -35,7 +35,11 @@ def state_worktree(repo: Path, branch: str) -> Iterator[Path]:
     """A scratch checkout of origin/<branch>, removed afterwards."""
     scratch = Path(tempfile.mkdtemp(prefix="deploy-state-"))
     worktree = scratch / "state"
-    git("fetch", "--quiet", "origin", branch, cwd=repo)
+    fetched = subprocess.run(
+        ["git", "fetch", "--quiet", "origin", branch], cwd=repo, capture_output=True, text=True
+    )
+    if fetched.returncode != 0:  # a read-only job without credentials: use what checkout fetched
+        git("rev-parse", "--verify", "--quiet", f"origin/{branch}", cwd=repo)
     git("worktree", "add", "--quiet", "--detach", str(worktree), f"origin/{branch}", cwd=repo)
     try:
         yield worktree

@@ -75,6 +75,7 @@ def release_to_staging(
     gates = read_json(layout.gates, "validate")
 
     digest = publish(package["bento"], store)
+    store.tag(digest, release.tag, commit)
     answer = smoke_test(store.pull(digest), rows)
     served = (
         f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
@@ -127,6 +128,7 @@ def promote_to_production(
     production = state.current("production")
     require_newer(parse_tag(tag), production.version if production else None)
     store.pull(source.digest)  # present and unchanged, or refused
+    store.tag(source.digest, tag)
     record = replace(
         source,
         environment="production",
