@@ -1,6 +1,7 @@
 """The whole pipeline through the CLI, then the bento served by `bentoml serve` over HTTP."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -85,8 +86,6 @@ def _without(row: dict, key: str) -> dict:
         (lambda row: {"rows": [{**row, "surprise": 1.0}]}, "surprise"),
         (lambda row: {"rows": [{**row, next(iter(row)): "not a number"}]}, "float"),
         (lambda row: {"rows": [{**row, next(iter(row)): None}]}, "float"),
-        (lambda row: {"rows": [{**row, next(iter(row)): 1e300}]}, "scored"),
-        (lambda row: {"rows": [{**row, next(iter(row)): 10**40}]}, "scored"),
         (lambda row: {"rows": []}, "at least 1"),
         (lambda row: {"rows": row}, "list"),
         (lambda row: [row], "object"),
@@ -96,8 +95,6 @@ def _without(row: dict, key: str) -> dict:
         "extra-field",
         "wrong-type",
         "null",
-        "huge-float",
-        "huge-int",
         "empty-batch",
         "not-a-list",
         "bare-list",
@@ -109,6 +106,20 @@ def test_bad_requests_get_400_with_a_reason(
     status, body = http("POST", f"{service}/predict", make_body(rows[0]))
     assert status == 400, body
     assert mentions.lower() in json.dumps(body).lower()
+
+
+@pytest.mark.parametrize("huge", [1e300, -1e300, 10**40, 1.7e308])
+def test_huge_numbers_get_a_finite_answer_or_400_never_500(
+    service: str, rows: list[dict], huge: float
+) -> None:
+    status, body = http(
+        "POST", f"{service}/predict", {"rows": [{**rows[0], next(iter(rows[0])): huge}]}
+    )
+    if status == 400:  # e.g. a tree model's float32 overflows: named, not a crash
+        assert "scored" in json.dumps(body) or "finite" in json.dumps(body)
+    else:
+        assert status == 200, body
+        assert all(math.isfinite(float(p["prediction"])) for p in body["predictions"])
 
 
 def test_malformed_json_gets_400(service: str) -> None:

@@ -219,9 +219,11 @@ def run(params: Params, layout: Layout) -> GateReport:
     label_type = "regression" if params.task == "regression" else None
 
     def dataset(frame: pd.DataFrame) -> Dataset:
-        return Dataset(
-            _sample(frame, max_rows, seed), label=target, cat_features=cat, label_type=label_type
-        )
+        # deepchecks' drift checks subtract values, which numpy refuses for booleans: use 0/1.
+        frame = _sample(frame, max_rows, seed)
+        flags = frame.select_dtypes(include="bool").columns
+        frame = frame.astype(dict.fromkeys(flags, "int8"))
+        return Dataset(frame, label=target, cat_features=cat, label_type=label_type)
 
     report = GateReport()
     layout.deepchecks.mkdir(parents=True, exist_ok=True)
