@@ -12,7 +12,7 @@ import bentoml
 import mlflow.sklearn
 import numpy as np
 from bentoml.exceptions import BadInput
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .bento_names import BENTO_MODEL_NAME
 from .schema import row_model, rows_to_frame
@@ -27,6 +27,10 @@ METADATA: dict[str, Any] = dict(_stored.info.metadata)
 FeatureRow = row_model(METADATA["features"], tuple(METADATA.get("nullable", ())))
 MAX_ROWS = 10_000
 Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
+# The request body: `rows` and nothing else, so a misspelt or extra key is refused, not ignored.
+PredictRequest = create_model(
+    "PredictRequest", __config__=ConfigDict(extra="forbid"), rows=(Rows, ...)
+)
 
 
 class Prediction(BaseModel):
@@ -51,7 +55,7 @@ class Predictor:
         self.schema = METADATA["features"]
         self.classes = [str(label) for label in METADATA.get("classes", [])]
 
-    @bentoml.api
+    @bentoml.api(input_spec=PredictRequest)
     def predict(self, rows: Rows) -> PredictResponse:
         try:
             frame = rows_to_frame(rows, self.schema)
