@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from .layout import Layout
+from .release.records import DeployState
 
 ICONS = {"passed": "✅ passed", "failed": "❌ failed", "not run": "➖ not run"}
 
 
 def production_metrics(layout: Layout) -> tuple[str | None, dict[str, float]]:
-    record = layout.root / "deploy" / "overlays" / "production" / "release.json"
-    if not record.is_file():
-        return None, {}
-    raw = json.loads(record.read_text(encoding="utf-8")) or {}
-    return raw.get("version"), raw.get("metrics", {})
+    record = DeployState(layout.root / "deploy").current("production")
+    return (record.version, record.metrics) if record else (None, {})
 
 
 def _load(path: Path) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import gitinfo
 from .versions import ReleaseError
 
 ATTEMPTS = 3
@@ -27,7 +28,11 @@ def git(*args: str, cwd: Path) -> str:
 
 
 def current_commit(repo: Path) -> str:
-    return os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD", cwd=repo)
+    """The commit being released: the workflow's, or the checkout's; a release needs one."""
+    commit = os.environ.get("GITHUB_SHA") or gitinfo.current_commit(repo)
+    if commit is None:
+        raise ReleaseError(f"{repo} is not a git checkout with a commit: nothing to release")
+    return commit
 
 
 @contextmanager

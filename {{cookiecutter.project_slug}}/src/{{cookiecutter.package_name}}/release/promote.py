@@ -8,7 +8,6 @@ refused move leaves Git and the registry untouched.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import tempfile
@@ -183,7 +182,3 @@ def release_notes(record: ReleaseRecord) -> str:
         *(f"| {name} | {value:.4f} |" for name, value in sorted(record.metrics.items())),
     ]
     return "\n".join(lines) + "\n"
-
-
-def dump(record: ReleaseRecord) -> str:
-    return json.dumps(record.to_dict(), indent=2, sort_keys=True)
