@@ -68,6 +68,7 @@ EXPECTED_FILES = {
     "src/PKG/release/artifacts.py",
     "src/PKG/release/commands.py",
     "src/PKG/release/gitops.py",
+    "src/PKG/release/images.py",
     "src/PKG/release/promote.py",
     "src/PKG/release/records.py",
     "src/PKG/release/summary.py",

@@ -5,18 +5,24 @@ an unstaged production tag, and rollback.
 The scenarios build on each other, in file order, on one baked project (one xdist group).
 MLflow and the artifact store are "configured secrets" pointing at folders outside the
 workspace, so state survives from one workflow run to the next as it would on shared services.
+The first release goes through a real container toolchain (podman builds and runs the image,
+a registry on loopback holds it, skopeo promotes it by digest); the second runs with
+CONTAINER_ENGINE=none, where the bento archive's digest names the build.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from ci.bake import bake, find_python, make, project_env
+from ci.containers import base_image, container_env, local_registry, missing_tools
 
 pytestmark = [pytest.mark.act, pytest.mark.xdist_group("gitops")]
 
@@ -112,7 +118,7 @@ def explain(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     base = tmp_path_factory.mktemp("gitops")
     project = Repo(bake(base, project_name="Gitops Demo"))
     subprocess.run(["git", "init", "--quiet", "--bare", str(project.origin)], check=True)
@@ -120,7 +126,37 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     project.git("push", "--quiet", "origin", "main")
     installed = make(project.root, "install", python=find_python("3.11"))
     assert installed.returncode == 0, output(installed)
-    return project
+    missing = missing_tools()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {', '.join(missing)}: `make test` installs them with apt-get")
+        project.env["CONTAINER_ENGINE"] = "none"
+        yield project
+        return
+    (base / "registry").mkdir()
+    with local_registry(base / "registry") as registry:
+        project.env.update(container_env(registry))
+        project.env["CONTAINER_ENGINE"] = "podman"
+        project.env["IMAGE_REPOSITORY"] = f"{registry}/your-org/{project.root.name}"
+        base_image("3.11", Path(sys.executable).with_name("uv"), project.env)
+        yield project
+
+
+def registry_digest(repo: Repo, reference: str) -> str:
+    """What the registry itself serves for a tag or digest, asked with skopeo."""
+    done = subprocess.run(
+        ["skopeo", "--registries-conf", repo.env["CONTAINERS_REGISTRIES_CONF"], "inspect",
+         "--no-tags", f"docker://{reference}"],
+        capture_output=True, text=True, check=True, env=repo.env,
+    )  # fmt: skip
+    return json.loads(done.stdout)["Digest"]
+
+
+def needs_images(repo: Repo) -> str:
+    """The image repository, or a skip where the container tools are missing (never in CI)."""
+    if repo.env["CONTAINER_ENGINE"] == "none":
+        pytest.skip(f"container tools missing here: {', '.join(missing_tools())}")
+    return repo.env["IMAGE_REPOSITORY"]
 
 
 def test_push_to_main_runs_ci_green(repo: Repo) -> None:
@@ -188,12 +224,25 @@ def test_release_candidate_deploys_to_staging(repo: Repo) -> None:
     assert record["version"] == "v0.1.0-rc.1"
     assert record["commit"] == repo.git("rev-parse", "HEAD")
     assert record["digest"].startswith("sha256:") and record["gates_passed"] is True
-    assert "smoke test of sha256:" in output(done)  # the staging bento, served, answered
+    assert "smoke test of " in output(done) and "3 predictions from model version" in output(done)
     assert repo.alias_version("staging") == record["model_version"]
     store = Path(repo.env["ARTIFACT_STORE"])
     assert (store / f"{record['digest'].replace(':', '-')}.bento").is_file()
     for name in ("v0.1.0-rc.1", record["commit"]):  # tagged with the version and the commit SHA
         assert (store / "tags" / name).read_text().strip() == record["digest"]
+
+
+def test_release_candidate_image_is_pushed_and_served(repo: Repo) -> None:
+    images = needs_images(repo)
+    record = repo.record("staging")
+    assert record["image"] == images and record["image_digest"].startswith("sha256:")
+    for tag in ("v0.1.0-rc.1", record["commit"]):
+        assert registry_digest(repo, f"{images}:{tag}") == record["image_digest"]
+    log = (repo.root.parent / "act-logs").glob("*-tag-v0.1.0-rc.1.log")
+    # the smoke request went to the image itself, run by podman, not to a local bento
+    assert f"smoke test of {images}@{record['image_digest']}" in next(log).read_text()
+    overlay = repo.origin_file("deploy/overlays/staging/kustomization.yaml")
+    assert record["image_digest"] in overlay and record["digest"] not in overlay
 
 
 def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
@@ -207,8 +256,10 @@ def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
         staging["model_version"],
         staging["commit"],
     )
+    assert production["image_digest"] == staging["image_digest"]
     production_log = [line for line in output(done).splitlines() if "[release/production" in line]
     assert not any("[4/8] train" in line or "[8/8] package" in line for line in production_log)
+    assert not any("containerize" in line for line in production_log)
     assert repo.alias_version("production") == staging["model_version"]
     notes = Path(repo.env["LOCAL_OUTPUTS"]) / "releases" / "v0.1.0.md"
     assert "v0.1.0" in notes.read_text(encoding="utf-8")
@@ -233,6 +284,14 @@ def test_bad_or_stale_tags_are_refused_before_any_work(repo: Repo, tag: str, rea
     assert repo.main_head() == head
 
 
+def test_production_image_is_the_staging_image_by_digest(repo: Repo) -> None:
+    images = needs_images(repo)
+    production = repo.record("production")
+    assert registry_digest(repo, f"{images}:v0.1.0") == production["image_digest"]
+    overlay = repo.origin_file("deploy/overlays/production/kustomization.yaml")
+    assert f"digest: {production['image_digest']}" in overlay
+
+
 def test_production_tag_on_an_unstaged_commit_is_refused(repo: Repo) -> None:
     repo.git("pull", "--quiet", "--rebase", "origin", "main")
     (repo.root / "README.md").write_text((repo.root / "README.md").read_text() + "\nMore.\n")
@@ -255,10 +314,14 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     first = repo.record("production")
     repo.git("tag", "--delete", "v0.2.0")
     repo.git("push", "--quiet", "origin", ":refs/tags/v0.2.0")
+    repo.env["CONTAINER_ENGINE"] = "none"  # this release proves the path without an image
     assert repo.tag("v0.2.0-rc.1").returncode == 0
     assert repo.tag("v0.2.0").returncode == 0
     second = repo.record("production")
     assert second["version"] == "v0.2.0" and second["digest"] != first["digest"]
+    assert second["image_digest"] is None
+    overlay = repo.origin_file("deploy/overlays/production/kustomization.yaml")
+    assert f"digest: {second['digest']}" in overlay
     assert second["model_version"] > first["model_version"]
 
     done = repo.act("dispatch", "rollback", "environment=production", "version=v0.1.0")
@@ -269,6 +332,9 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
         first["digest"],
         first["model_version"],
     )
+    assert restored["image_digest"] == first["image_digest"]
+    overlay = repo.origin_file("deploy/overlays/production/kustomization.yaml")
+    assert f"digest: {first['image_digest'] or first['digest']}" in overlay
     assert restored["action"] == "rollback" and restored["previous_version"] == "v0.2.0"
     assert repo.alias_version("production") == first["model_version"]
     actions = [

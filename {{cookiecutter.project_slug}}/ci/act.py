@@ -7,8 +7,9 @@
 
 Jobs run on this machine (`-P ubuntu-latest=-self-hosted`). Actions that need GitHub's hosted
 services are replaced by the stand-ins in ci/stand-ins/, matched by the commit each workflow
-pins; actions/checkout is act's own. Secrets and variables come from the environment:
-MLFLOW_TRACKING_URI and ARTIFACT_STORE, when set, become the workflows' secrets.
+pins; actions/checkout is act's own. Secrets and variables come from the environment: when set,
+MLFLOW_TRACKING_URI and ARTIFACT_STORE become the workflows' secrets, and CONTAINER_ENGINE,
+IMAGE_REPOSITORY and REGISTRY_USERNAME their variables (`vars.*`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ STAND_INS = {
     "actions/upload-artifact": "upload-artifact",
     "docker/login-action": "docker-login",
 }
+SECRETS = ("MLFLOW_TRACKING_URI", "ARTIFACT_STORE")
+VARIABLES = ("CONTAINER_ENGINE", "IMAGE_REPOSITORY", "REGISTRY_USERNAME")
 USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 
 
@@ -93,9 +96,11 @@ def main() -> int:
             *local_repositories(),
             *(["--job", options.job] if options.job else []),
         ]  # fmt: skip
-        for secret in ("MLFLOW_TRACKING_URI", "ARTIFACT_STORE"):
-            if os.environ.get(secret):
-                command += ["--secret", f"{secret}={os.environ[secret]}"]
+        for kind, names in (("--secret", SECRETS), ("--var", VARIABLES)):
+            command += [
+                arg for name in names if os.environ.get(name)
+                for arg in (kind, f"{name}={os.environ[name]}")
+            ]  # fmt: skip
         return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 

@@ -61,3 +61,27 @@ def test_relative_sqlite_uri_resolves_from_the_project_root(
     params = load_params(path)
     monkeypatch.chdir(tmp_path.parent)
     assert params.mlflow.resolved_tracking_uri(tmp_path) == f"sqlite:///{tmp_path}/store/mlflow.db"
+
+
+@pytest.mark.parametrize(
+    "repository",
+    ["ghcr.io/Org/name", "ghcr.io/org/name:v1", "ghcr.io/org/name@sha256:00", "name", "a b/c"],
+)
+def test_a_bad_image_repository_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repository: str
+) -> None:
+    params = load_params(write_params(tmp_path))
+    monkeypatch.setenv("IMAGE_REPOSITORY", repository)
+    with pytest.raises(PipelineError, match=r"IMAGE_REPOSITORY=.* is not an image repository"):
+        params.release.resolved_image()
+    with pytest.raises(PipelineError, match=r"release\.image"):
+        load_params(write_params(tmp_path, **{"release.image": repository}))
+
+
+def test_image_repository_override_and_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = load_params(write_params(tmp_path))
+    monkeypatch.setenv("IMAGE_REPOSITORY", "127.0.0.1:5000/team/my__model-x")
+    assert params.release.resolved_image() == "127.0.0.1:5000/team/my__model-x"
+    assert params.release.registry() == "127.0.0.1:5000"

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import yaml
 from {{ cookiecutter.package_name }}.release.artifacts import (
     ArtifactStore,
     sha256_of,
+)
+from {{ cookiecutter.package_name }}.release.images import (
+    ImageRepository,
+    container_engine,
 )
 from {{ cookiecutter.package_name }}.release.promote import (
     promote_to_production,
@@ -171,3 +176,42 @@ def test_store_tags_name_digests(tmp_path: Path, store) -> None:
         store.tag(digest, "../escape")
     with pytest.raises(ReleaseError, match="no artifact tagged"):
         store.resolve("v9.9.9")
+
+
+def test_an_image_digest_is_what_the_overlay_pins(state: DeployState, store) -> None:
+    record = replace(staged(state, store, "v0.1.0-rc.1"), image_digest="sha256:" + "e" * 64)
+    state.apply(record)
+    kustomization = yaml.safe_load((state.overlay("staging") / "kustomization.yaml").read_text())
+    assert kustomization["images"][0]["digest"] == record.image_digest != record.digest
+    assert state.current("staging").image_digest == record.image_digest
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("kaniko", "not supported: use docker, podman or none"), ("podman ", None), ("NONE", None)],
+)
+def test_container_engine_is_chosen_by_name(monkeypatch, value: str, message: str | None) -> None:
+    monkeypatch.setenv("CONTAINER_ENGINE", value)
+    monkeypatch.setenv("PATH", "")  # no engine on PATH: a named one is refused, none is none
+    if value.strip().lower() == "none":
+        assert container_engine() is None
+        return
+    with pytest.raises(ReleaseError, match=message or "but `podman info` fails here"):
+        container_engine()
+
+
+def test_no_engine_anywhere_means_no_image(monkeypatch) -> None:
+    monkeypatch.delenv("CONTAINER_ENGINE", raising=False)
+    monkeypatch.setenv("PATH", "")
+    assert container_engine() is None
+
+
+def test_image_references_are_validated_before_any_registry_call() -> None:
+    images = ImageRepository("ghcr.io/org/model")
+    assert images.reference("sha256:" + "0" * 64) == "ghcr.io/org/model@sha256:" + "0" * 64
+    with pytest.raises(ReleaseError, match="not an image digest"):
+        images.reference("sha256:short")
+    with pytest.raises(ReleaseError, match="not a valid image tag"):
+        images.tag("sha256:" + "0" * 64, "v1.0.0/../x")
+    with pytest.raises(ReleaseError, match="not a valid image tag"):
+        images.build_and_push("podman", "bento:1", ["-rm"])

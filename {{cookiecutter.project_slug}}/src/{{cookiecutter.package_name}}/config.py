@@ -6,6 +6,7 @@ Bad values fail early with the path of the offending key, instead of deep inside
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -108,15 +109,31 @@ class ServingConfig(_Section):
     port: int = Field(default=3000, ge=1, le=65535)
 
 
+# host[:port]/path, lowercase, no tag or digest: tags and digests are added per release
+IMAGE_REPOSITORY = re.compile(
+    r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$"
+)
+
+
 class ReleaseConfig(_Section):
     """Where promotions write (the default branch) and the image the deploy manifests run."""
 
     branch: str = Field(default="main", min_length=1)
-    image: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._/:-]*$")
+    image: str = Field(min_length=1, pattern=IMAGE_REPOSITORY.pattern)
 
     def resolved_image(self) -> str:
         """IMAGE_REPOSITORY wins, so a fork or another registry needs no file change."""
-        return os.environ.get("IMAGE_REPOSITORY") or self.image
+        override = os.environ.get("IMAGE_REPOSITORY", "").strip()
+        if override and not IMAGE_REPOSITORY.fullmatch(override):
+            raise PipelineError(
+                f"IMAGE_REPOSITORY={override!r} is not an image repository: use "
+                "host[:port]/path in lowercase, without a tag or digest (e.g. ghcr.io/org/name)"
+            )
+        return override or self.image
+
+    def registry(self) -> str:
+        """The registry host the image is pushed to (what a registry login needs)."""
+        return self.resolved_image().split("/", 1)[0]
 
 
 class Params(_Section):

@@ -1,4 +1,4 @@
-"""Serve a bento on loopback, wait until it is ready, send a request, stop it.
+"""Serve a bento (or its container image) on loopback, wait until ready, send a request, stop.
 
 Used by `smoke`, the end-to-end tests and the demo, so all of them exercise a real
 `bentoml serve` over HTTP.
@@ -57,22 +57,41 @@ def serving(
 ) -> Iterator[str]:
     """Run `bentoml serve` for the duration of the block; yields the base URL."""
     port = port or free_port(host)
-    log = Path(os.environ.get("BENTOML_HOME", ".")) / f"serve-{port}.log"
+    command = [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)]
+    with _serving(command, f"http://{host}:{port}", "bentoml serve", timeout) as url:
+        yield url
+
+
+@contextmanager
+def serving_image(
+    engine: str, reference: str, host: str = "127.0.0.1", timeout: float = 180
+) -> Iterator[str]:
+    """Run the service's container image (port 3000 inside) for the duration of the block."""
+    port = free_port(host)
+    name = f"smoke-{os.getpid()}-{port}"
+    command = [engine, "run", "--rm", "--name", name, "-p", f"{host}:{port}:3000", reference]
+    try:
+        with _serving(command, f"http://{host}:{port}", f"{engine} run", timeout) as url:
+            yield url
+    finally:
+        subprocess.run([engine, "rm", "--force", name], capture_output=True, check=False)
+
+
+@contextmanager
+def _serving(command: list[str], url: str, what: str, timeout: float) -> Iterator[str]:
+    """Start `command`, wait until `url` answers /readyz, yield it, then stop the process."""
+    log = Path(os.environ.get("BENTOML_HOME", ".")) / f"serve-{url.rsplit(':', 1)[-1]}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
-    url = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 raise PipelineError(
-                    f"bentoml serve exited with {process.returncode}; log:\n"
+                    f"{what} exited with {process.returncode}; log:\n"
                     + log.read_text(errors="replace")[-3000:]
                 )
             try:
@@ -81,7 +100,7 @@ def serving(
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise PipelineError(f"bentoml serve not ready after {timeout:.0f}s; see {log}")
+                raise PipelineError(f"{what} not ready after {timeout:.0f}s; see {log}")
             time.sleep(0.5)
         yield url
     finally:

@@ -1,9 +1,9 @@
-"""Build once, promote many: the packaged bento as an artifact addressed by its digest.
+"""Build once, promote many: the packaged bento as an archive addressed by its sha256.
 
-Where a container engine and a registry are configured (GitHub runners), the bento becomes an
-OCI image pushed to the registry and the digest is the image's. Without one (this machine, or no
-registry secrets), the bento is exported to an archive in a local artifact store and the digest
-is the archive's sha256: either way production deploys exactly the bytes staging tested.
+Every staging release stores the archive here, tagged with the version and the commit SHA, so
+"the same build" is checkable with or without a container engine. Where an engine exists the
+image built from it is what deploys (images.py); without one, production and rollback fetch and
+verify this archive instead, so they deploy exactly the bytes staging tested.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from ..layout import Layout, write_json
 from .aliases import set_alias
 from .artifacts import default_store
 from .gitops import commit_state, current_commit, state_worktree
+from .images import container_engine
 from .promote import promote_to_production, release_notes, release_to_staging, rollback
 from .records import DeployState, ReleaseRecord
 from .summary import publish, record_table
@@ -49,7 +50,7 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
 
 @release_app.command("check-tag")
 def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
-    """Print the environment a tag targets (and set it as a step output); refuse anything else.
+    """Print the environment a tag targets (and set it, and the image registry, as step outputs).
 
     Refused: a tag that is no release tag, and a version not above what production runs now
     (read from the default branch), before any job spends time on it.
@@ -62,11 +63,27 @@ def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
             production = DeployState(worktree / "deploy").current("production")
         require_newer(release, production.version if production else None)
         environment = release.environment
+        registry = config.release.registry()
     typer.echo(environment)
+    _step_outputs(environment=environment, registry=registry)
+
+
+@release_app.command()
+def registry(params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Print the image registry's host (and set it as a step output, for the registry login)."""
+    from ..cli import project
+
+    with project(params) as (config, _):
+        host = config.release.registry()
+    typer.echo(host)
+    _step_outputs(registry=host)
+
+
+def _step_outputs(**values: str) -> None:
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         with Path(output).open("a", encoding="utf-8") as outputs:
-            outputs.write(f"environment={environment}\n")
+            outputs.writelines(f"{name}={value}\n" for name, value in values.items())
 
 
 @release_app.command()
@@ -86,6 +103,7 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
                 current_commit(layout.root),
                 config.release.resolved_image(),
                 rows,
+                container_engine(),
             )
         _finish(config, layout, record, notes)
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import Layout, read_json
-from ..smoke import predict, serving
+from ..smoke import predict, serving, serving_image
 from .artifacts import ArtifactStore, import_bento, publish
+from .images import ImageRepository
 from .records import DeployState, ReleaseRecord
 from .versions import Environment, ReleaseError, parse_tag, require_newer
 
@@ -60,8 +61,10 @@ def release_to_staging(
     commit: str,
     image: str,
     rows: list[dict],
+    engine: str | None,
 ) -> tuple[ReleaseRecord, list[str]]:
-    """Publish the bento this job built, smoke-test it, and record it as staging's release."""
+    """Publish the bento this job built (and its image, given an engine), smoke-test what was
+    published, and record it as staging's release."""
     release = parse_tag(tag)
     if release.environment != "staging":
         raise ReleaseError(f"{tag} is a production tag; staging takes vX.Y.Z-rc.N")
@@ -75,7 +78,17 @@ def release_to_staging(
 
     digest = publish(package["bento"], store)
     store.tag(digest, release.tag, commit)
-    answer = smoke_test(store.pull(digest), rows)
+    if engine is None:
+        image_digest, tested = None, digest
+        answer = smoke_test(store.pull(digest), rows)
+        notes = [f"no container engine answered: the bento archive {digest} is the build"]
+    else:
+        repository = ImageRepository(image)
+        image_digest = repository.build_and_push(engine, package["bento"], [release.tag, commit])
+        tested = repository.reference(image_digest)
+        with serving_image(engine, tested) as url:
+            answer = predict(url, rows)
+        notes = [f"image built with {engine}, pushed as {image}:{release.tag} and :{commit[:12]}…"]
     served = (
         f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
     )
@@ -93,9 +106,10 @@ def release_to_staging(
         gates={"failed": gates["failed"], "checks": len(gates["checks"])},
         metrics=read_json(layout.metrics, "evaluate"),
         previous_version=current.version if current else None,
+        image_digest=image_digest,
         **run_context(),
     )
-    return record, [f"smoke test of {digest}: {served}"]
+    return record, [*notes, f"smoke test of {tested}: {served}"]
 
 
 def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
@@ -126,8 +140,11 @@ def promote_to_production(
     source = staged_build(state, tag, commit)
     production = state.current("production")
     require_newer(parse_tag(tag), production.version if production else None)
-    store.pull(source.digest)  # present and unchanged, or refused
-    store.tag(source.digest, tag)
+    if source.image_digest:
+        ImageRepository(source.image).tag(source.image_digest, tag)  # same digest, or refused
+    else:
+        store.pull(source.digest)  # present and unchanged, or refused
+        store.tag(source.digest, tag)
     record = replace(
         source,
         environment="production",
@@ -136,7 +153,7 @@ def promote_to_production(
         previous_version=production.version if production else None,
         **run_context(),
     )
-    return record, [f"promoting the build of {source.version} ({source.digest}) unchanged"]
+    return record, [f"promoting the build of {source.version} ({source.deployed_digest}) unchanged"]
 
 
 def rollback(
@@ -158,14 +175,17 @@ def rollback(
     if current and current.version == to_version:
         raise ReleaseError(f"{environment} already runs {to_version}")
     target = earlier[-1]
-    store.pull(target.digest)
+    if target.image_digest:
+        ImageRepository(target.image).require(target.image_digest)
+    else:
+        store.pull(target.digest)
     record = replace(
         target,
         action="rollback",
         previous_version=current.version if current else None,
         **run_context(),
     )
-    return record, [f"rolling {environment} back to {to_version} ({target.digest})"]
+    return record, [f"rolling {environment} back to {to_version} ({target.deployed_digest})"]
 
 
 def release_notes(record: ReleaseRecord) -> str:
@@ -173,7 +193,10 @@ def release_notes(record: ReleaseRecord) -> str:
         f"# {record.version}: {record.model_name} version {record.model_version}",
         "",
         f"- commit: `{record.commit}`",
-        f"- build: `{record.bento}`, `{record.image}@{record.digest}`",
+        f"- bento: `{record.bento}` (archive `{record.digest}`)",
+        f"- image: `{record.image}@{record.image_digest}`"
+        if record.image_digest
+        else "- image: none built (no container engine); the bento archive is the build",
         f"- gates: {'passed' if record.gates_passed else 'FAILED'} "
         f"({record.gates.get('checks', '?')} checks)",
         "",

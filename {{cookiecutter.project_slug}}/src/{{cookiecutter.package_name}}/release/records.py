@@ -1,7 +1,7 @@
 """The GitOps state: per environment, a release record and the overlay's image digest.
 
 `deploy/overlays/<env>/release.json` says what runs there (version, commit, model version,
-image and digest, gate results); `kustomization.yaml` beside it pins the same digest for Argo CD;
+bento and image digests, gate results); `kustomization.yaml` beside it pins the same digest for Argo CD;
 `deploy/history.jsonl` keeps every promotion and rollback, in order, as the audit trail.
 """
 
@@ -28,7 +28,7 @@ class ReleaseRecord:
     model_version: int
     bento: str
     image: str
-    digest: str
+    digest: str  # the bento archive's sha256: the build, with or without an image
     gates_passed: bool
     gates: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
@@ -37,6 +37,12 @@ class ReleaseRecord:
     actor: str = ""
     run_url: str = ""
     previous_version: str | None = None
+    image_digest: str | None = None  # the registry's digest of the image, where one was built
+
+    @property
+    def deployed_digest(self) -> str:
+        """What the overlay pins: the image's digest, or the bento's where no image exists."""
+        return self.image_digest or self.digest
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,7 +90,7 @@ class DeployState:
         self.record_path(record.environment).write_text(
             json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        self._pin_image(overlay / "kustomization.yaml", record.image, record.digest)
+        self._pin_image(overlay / "kustomization.yaml", record.image, record.deployed_digest)
         with self.history_path.open("a", encoding="utf-8") as history:
             history.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
 

@@ -11,13 +11,16 @@ from .records import ReleaseRecord
 def backends_note() -> str:
     """Say plainly which backends ran: shared services when configured, local defaults if not."""
     tracking = os.environ.get("MLFLOW_TRACKING_URI")
-    registry = os.environ.get("ARTIFACT_STORE")
-    return "\n".join(
-        [
-            f"- MLflow: {'`' + tracking + '` (configured)' if tracking else 'embedded local store (no MLFLOW_TRACKING_URI secret)'}",
-            f"- Artifacts: {'`' + registry + '`' if registry else 'local artifact store `.artifacts/` (no registry configured)'}",
-        ]
-    )
+    store = os.environ.get("ARTIFACT_STORE")
+    lines = {
+        "MLflow": f"`{tracking}` (configured)"
+        if tracking
+        else "embedded local store (no MLFLOW_TRACKING_URI secret)",
+        "Bento archives": f"`{store}` (configured)"
+        if store
+        else "local artifact store `.artifacts/` (no ARTIFACT_STORE secret)",
+    }
+    return "\n".join(f"- {name}: {value}" for name, value in lines.items())
 
 
 def record_table(record: ReleaseRecord, notes: list[str]) -> str:
@@ -27,7 +30,8 @@ def record_table(record: ReleaseRecord, notes: list[str]) -> str:
         ("version", record.version),
         ("commit", f"`{record.commit}`"),
         ("model", f"{record.model_name} version {record.model_version}"),
-        ("image", f"`{record.image}@{record.digest}`"),
+        ("bento", f"`{record.bento}` (`{record.digest}`)"),
+        ("image", f"`{record.image}@{record.image_digest}`" if record.image_digest else "none"),
         ("gates", "passed" if record.gates_passed else "failed"),
         ("previous", record.previous_version or "none"),
     ]
