@@ -92,7 +92,8 @@ def base_image(python_version: str, uv: Path, env: dict[str, str]) -> str:
     _run(["podman", "import", "--change", f"ENV SSL_CERT_FILE={CA_BUNDLE}",
           "--change", f'CMD ["python{python_version}"]', "-", name],
          env=full_env, stdin=tar.stdout, timeout=600)  # fmt: skip
-    tar.wait()
+    if tar.wait() != 0:
+        raise RuntimeError(f"tar of {rootfs} failed with {tar.returncode}")
     return name
 
 
@@ -120,6 +121,8 @@ def local_registry(root: Path) -> Iterator[str]:
                 if process.poll() is not None:
                     raise RuntimeError((root / "registry.log").read_text()) from None
                 time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the registry on {address} did not answer within 10 s")
         yield address
     finally:
         process.terminate()

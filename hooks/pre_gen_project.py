@@ -350,8 +350,10 @@ def check_mlflow_tracking_uri(value: object) -> str | None:
     return None
 
 
+# A host with a dot or a port, or localhost: a bare word would be read as a Docker Hub user.
 REGISTRY_RE = re.compile(
-    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?"
+    r"^(?:(?:localhost|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)"
+    r"(?::[0-9]{1,5})?|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?:[0-9]{1,5})"
     r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
 )
 
@@ -361,7 +363,7 @@ def check_container_registry(value: object) -> str | None:
     if not isinstance(value, str) or not REGISTRY_RE.fullmatch(value):
         return (
             f"container_registry: {value!r} is not a registry reference; use a lowercase "
-            "host, optionally with a port and path, e.g. 'ghcr.io', "
+            "host with a dot or a port (or localhost), optionally with a path, e.g. 'ghcr.io', "
             "'registry.example.com:5000' or 'quay.io/team' (no scheme, no trailing slash)."
         )
     return None

@@ -238,9 +238,11 @@ def test_release_candidate_image_is_pushed_and_served(repo: Repo) -> None:
     assert record["image"] == images and record["image_digest"].startswith("sha256:")
     for tag in ("v0.1.0-rc.1", record["commit"]):
         assert registry_digest(repo, f"{images}:{tag}") == record["image_digest"]
-    log = (repo.root.parent / "act-logs").glob("*-tag-v0.1.0-rc.1.log")
+    (log,) = (repo.root.parent / "act-logs").glob("*-tag-v0.1.0-rc.1.log")
+    text = log.read_text(encoding="utf-8")
     # the smoke request went to the image itself, run by podman, not to a local bento
-    assert f"smoke test of {images}@{record['image_digest']}" in next(log).read_text()
+    assert f"smoke test of {images}@{record['image_digest']}" in text
+    assert f"no login to {images.split('/')[0]} here" in text  # the login got the right host
     overlay = repo.origin_file("deploy/overlays/staging/kustomization.yaml")
     assert record["image_digest"] in overlay and record["digest"] not in overlay
 

@@ -65,7 +65,15 @@ def test_relative_sqlite_uri_resolves_from_the_project_root(
 
 @pytest.mark.parametrize(
     "repository",
-    ["ghcr.io/Org/name", "ghcr.io/org/name:v1", "ghcr.io/org/name@sha256:00", "name", "a b/c"],
+    [
+        "ghcr.io/Org/name",
+        "ghcr.io/org/name:v1",
+        "ghcr.io/org/name@sha256:00",
+        "name",
+        "a b/c",
+        "team/model",
+        "ghcr.io",
+    ],
 )
 def test_a_bad_image_repository_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repository: str

@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.release.artifacts import (
 from {{ cookiecutter.package_name }}.release.images import (
     ImageRepository,
     container_engine,
+    engine_setting,
 )
 from {{ cookiecutter.package_name }}.release.promote import (
     promote_to_production,
@@ -201,9 +202,29 @@ def test_container_engine_is_chosen_by_name(monkeypatch, value: str, message: st
 
 
 def test_no_engine_anywhere_means_no_image(monkeypatch) -> None:
-    monkeypatch.delenv("CONTAINER_ENGINE", raising=False)
+    for name in ("CONTAINER_ENGINE", "GITHUB_ACTIONS", "ACT"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", "")
     assert container_engine() is None
+
+
+def test_github_runners_must_build_an_image(monkeypatch) -> None:
+    monkeypatch.delenv("CONTAINER_ENGINE", raising=False)
+    monkeypatch.delenv("ACT", raising=False)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("PATH", "")
+    assert engine_setting() == "docker"
+    with pytest.raises(ReleaseError, match="CONTAINER_ENGINE=docker, but `docker info` fails"):
+        container_engine()
+    monkeypatch.setenv("ACT", "true")  # act runs the same workflow locally: no engine is fine
+    assert container_engine() is None
+
+
+def test_a_record_from_before_images_still_loads(state: DeployState, store) -> None:
+    raw = staged(state, store, "v0.1.0-rc.1").to_dict()
+    del raw["image_digest"]
+    record = ReleaseRecord.from_dict(raw)
+    assert record.image_digest is None and record.deployed_digest == record.digest
 
 
 def test_image_references_are_validated_before_any_registry_call() -> None:

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -19,10 +20,15 @@ def test_clean_sample_passes_every_gate(trained) -> None:
     assert summary["passed"] is True
     suites = {check["suite"] for check in summary["checks"]}
     assert {"Data Integrity", "Train Test Validation", "Model Evaluation", "Model Floor"} <= suites
+    scripts = set()
     for name in ("data_integrity", "train_test_validation", "model_evaluation"):
         html = layout.root / summary["reports"][name]
-        assert html.stat().st_size > 10_000
-        assert "<html" in html.read_text(encoding="utf-8", errors="replace")[:5000].lower()
+        page = html.read_text(encoding="utf-8")
+        assert 10_000 < html.stat().st_size < 500_000, html.stat().st_size  # inlined: ~8 MB
+        assert "<html" in page[:5000].lower() and "Conditions Summary" in page
+        scripts |= set(re.findall(r'<script[^>]* src="(assets/[0-9a-f]+\.js)"', page))
+    assert len(scripts) == 1, scripts  # plotly, stored once for all three reports
+    assert (layout.deepchecks / scripts.pop()).stat().st_size > 1_000_000
 
 
 def test_label_leak_fails_the_data_gate_by_name(trained) -> None:

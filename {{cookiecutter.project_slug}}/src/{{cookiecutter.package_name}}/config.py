@@ -109,9 +109,12 @@ class ServingConfig(_Section):
     port: int = Field(default=3000, ge=1, le=65535)
 
 
-# host[:port]/path, lowercase, no tag or digest: tags and digests are added per release
+# host[:port]/path, lowercase, no tag or digest (added per release). The host has a dot or a
+# port, or is localhost: a bare first word would be read as a Docker Hub user.
 IMAGE_REPOSITORY = re.compile(
-    r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$"
+    r"^(?:(?:localhost|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)"
+    r"(?::[0-9]{1,5})?|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?:[0-9]{1,5})"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$"
 )
 
 

@@ -15,7 +15,7 @@ from ..layout import Layout, write_json
 from .aliases import set_alias
 from .artifacts import default_store
 from .gitops import commit_state, current_commit, state_worktree
-from .images import container_engine
+from .images import container_engine, engine_setting
 from .promote import promote_to_production, release_notes, release_to_staging, rollback
 from .records import DeployState, ReleaseRecord
 from .summary import publish, record_table
@@ -64,6 +64,7 @@ def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
         require_newer(release, production.version if production else None)
         environment = release.environment
         registry = config.release.registry()
+        engine_setting()  # a typo in CONTAINER_ENGINE is refused before the pipeline runs
     typer.echo(environment)
     _step_outputs(environment=environment, registry=registry)
 

@@ -1,8 +1,11 @@
 """The three release moves: a release candidate to staging, the same build to production, and
 rollback of an environment to an earlier release.
 
-Each returns the record to apply and notes for the summary; it changes nothing itself, so a
-refused move leaves Git and the registry untouched.
+Each returns the record to apply and notes for the summary; Git is changed only afterwards,
+by the caller. Registry writes happen first and are safe to repeat: staging pushes the image
+under its commit SHA and names it with the release tag only once its smoke test passed;
+production adds its version tag to the staged digest, so a re-run after a failed Git push
+converges.
 """
 
 from __future__ import annotations
@@ -77,18 +80,20 @@ def release_to_staging(
     gates = read_json(layout.gates, "validate")
 
     digest = publish(package["bento"], store)
-    store.tag(digest, release.tag, commit)
+    store.tag(digest, commit)
     if engine is None:
         image_digest, tested = None, digest
         answer = smoke_test(store.pull(digest), rows)
         notes = [f"no container engine answered: the bento archive {digest} is the build"]
     else:
         repository = ImageRepository(image)
-        image_digest = repository.build_and_push(engine, package["bento"], [release.tag, commit])
+        image_digest = repository.build_and_push(engine, package["bento"], [commit])
         tested = repository.reference(image_digest)
         with serving_image(engine, tested) as url:
             answer = predict(url, rows)
-        notes = [f"image built with {engine}, pushed as {image}:{release.tag} and :{commit[:12]}…"]
+        repository.tag(image_digest, release.tag)  # only a build that answered gets the name
+        notes = [f"image built with {engine}, pushed as {image}:{commit[:12]}… and :{release.tag}"]
+    store.tag(digest, release.tag)
     served = (
         f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
     )

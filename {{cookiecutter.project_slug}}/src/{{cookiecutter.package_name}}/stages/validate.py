@@ -17,6 +17,7 @@ import joblib
 import pandas as pd
 
 from ..config import Params
+from ..html_assets import share_large_scripts
 from ..layout import Layout, read_json, require, write_json
 
 Status = Literal["passed", "failed", "not run"]
@@ -241,7 +242,10 @@ def run(params: Params, layout: Layout) -> GateReport:
     for key, (suite, inputs) in runs.items():
         result = suite.run(**inputs)
         path = layout.deepchecks / f"{key}.html"
-        result.save_as_html(str(path))
+        # Plain HTML, not the ipywidgets page: it renders offline and weighs half as much;
+        # its plotly bundle is then shared by all three reports instead of inlined in each.
+        result.save_as_html(str(path), as_widget=False)
+        share_large_scripts(path)
         report.reports[key] = str(path.relative_to(layout.root))
         report.checks.extend(outcomes(suite.name, result))
     report.checks.extend(metric_floor(params, scores))
