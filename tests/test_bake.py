@@ -59,7 +59,9 @@ EXPECTED_FILES = {
     "src/PKG/bento_names.py",
     "src/PKG/cli.py",
     "src/PKG/config.py",
+    "src/PKG/contract.py",
     "src/PKG/errors.py",
+    "src/PKG/gates.py",
     "src/PKG/gitinfo.py",
     "src/PKG/html_assets.py",
     "src/PKG/layout.py",
@@ -86,11 +88,13 @@ EXPECTED_FILES = {
     "src/PKG/stages/prepare.py",
     "src/PKG/stages/register.py",
     "src/PKG/stages/train.py",
-    "src/PKG/stages/validate.py",
+    "src/PKG/stages/validate_data.py",
+    "src/PKG/stages/validate_model.py",
     "tests/__init__.py",
     "tests/conftest.py",
     "tests/test_analyse_prepare.py",
     "tests/test_config.py",
+    "tests/test_data_gate.py",
     "tests/test_extract.py",
     "tests/test_html_assets.py",
     "tests/test_pipeline_e2e.py",
@@ -98,7 +102,7 @@ EXPECTED_FILES = {
     "tests/test_release.py",
     "tests/test_schema.py",
     "tests/test_train_evaluate.py",
-    "tests/test_validate.py",
+    "tests/test_validate_model.py",
 }
 # Jinja left unrendered: an expression or tag, or a variable name. Python's `{{` escapes and
 # GitHub's `${{ ... }}` expressions (workflows are copied without rendering) are fine.

@@ -213,7 +213,7 @@ def test_a_failed_data_gate_turns_ci_red(repo: Repo) -> None:
         _back_to_main(repo)
     log = output(done)
     assert done.returncode != 0
-    assert "pipeline stopped at 'validate'" in log
+    assert "pipeline stopped at 'validate_data'" in log
     assert "Feature Label Correlation" in log
 
 
@@ -260,7 +260,7 @@ def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
     )
     assert production["image_digest"] == staging["image_digest"]
     production_log = [line for line in output(done).splitlines() if "[release/production" in line]
-    assert not any("[4/8] train" in line or "[8/8] package" in line for line in production_log)
+    assert not any("[5/9] train" in line or "[9/9] package" in line for line in production_log)
     assert not any("containerize" in line for line in production_log)
     assert repo.alias_version("production") == staging["model_version"]
     notes = Path(repo.env["LOCAL_OUTPUTS"]) / "releases" / "v0.1.0.md"

@@ -47,8 +47,8 @@ def project(workdir: Path) -> tuple[Params, Layout]:
 
 @pytest.fixture
 def trained(project: tuple[Params, Layout]) -> Iterator[tuple[Params, Layout]]:
-    """Stages 1 to 5 done: data extracted and split, model trained and evaluated."""
+    """Stages 1 to 6 done: data extracted, split and passed its gate, model trained and evaluated."""
     params, layout = project
-    for stage in ("extract", "analyse", "prepare", "train", "evaluate"):
+    for stage in ("extract", "analyse", "prepare", "validate_data", "train", "evaluate"):
         run_stage(stage, params, layout)
     yield params, layout

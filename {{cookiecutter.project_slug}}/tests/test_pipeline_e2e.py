@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.pipeline import STAGES
 from {{ cookiecutter.package_name }}.smoke import http, predict, serving
 
 from .conftest import CLASSIFICATION, write_params
@@ -38,7 +39,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_params(root)
     done = cli("pipeline", cwd=root)
     assert done.returncode == 0, done.stdout + done.stderr
-    for stage in ("extract", "analyse", "prepare", "train", "evaluate", "validate", "register"):
+    for stage in STAGES:
         assert f"{stage}: ok" in done.stdout
     yield root
     monkeypatch.undo()
@@ -143,7 +144,7 @@ def test_failed_gate_stops_the_pipeline_naming_the_check(built: Path, tmp_path: 
     write_params(tmp_path, **{"data.source": "leaky.csv"})
     done = cli("pipeline", cwd=tmp_path)
     assert done.returncode == 1
-    assert "pipeline stopped at 'validate'" in done.stderr
+    assert "pipeline stopped at 'validate_data'" in done.stderr
     assert "Feature Label Correlation" in done.stderr
     assert "no model version registered" in done.stderr
     assert not (tmp_path / "reports" / "package.json").exists()

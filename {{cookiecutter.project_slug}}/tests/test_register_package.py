@@ -10,7 +10,7 @@ from {{ cookiecutter.package_name }}.pipeline import run_stage
 @pytest.fixture
 def validated(trained):
     params, layout = trained
-    run_stage("validate", params, layout)
+    run_stage("validate_model", params, layout)
     return params, layout
 
 

@@ -68,11 +68,12 @@ for _name, _doc in {
     "extract": "1. Load the configured dataset and record its content hash.",
     "analyse": "2. Profile the raw data (rows, columns, missing values, label).",
     "prepare": "3. Split into train and test sets, deterministically.",
-    "train": "4. Fit the scikit-learn pipeline.",
-    "evaluate": "5. Score the model on the test set.",
-    "validate": "6. Run the deepchecks gates; exits 1 naming each failed check.",
-    "register": "7. Log the run to MLflow; register the model if the gates passed.",
-    "package": "8. Import the registered model into BentoML and build a bento.",
+    "validate_data": "4. The data gate: contract and deepchecks data suites; exits 1 naming each failed check.",
+    "train": "5. Fit the scikit-learn pipeline.",
+    "evaluate": "6. Score the model on the test set.",
+    "validate_model": "7. The model gate: deepchecks model suite and metric floors; exits 1 naming each failed check.",
+    "register": "8. Log the run to MLflow; register the model if the gates passed.",
+    "package": "9. Import the registered model into BentoML and build a bento.",
 }.items():
     app.command(_name)(_stage(_name, _doc))
 

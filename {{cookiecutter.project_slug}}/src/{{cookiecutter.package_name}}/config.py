@@ -79,6 +79,11 @@ class ValidationConfig(_Section):
     train_test: TrainTestGate = TrainTestGate()
     model: ModelGate = ModelGate()
     max_rows: int = Field(default=100_000, gt=0)
+    contract: str = Field(default="data/contract.json", min_length=1)
+
+    def resolved_contract(self, root: Path) -> Path:
+        path = Path(self.contract)
+        return path if path.is_absolute() else root / path
 
 
 class RegistryConfig(_Section):

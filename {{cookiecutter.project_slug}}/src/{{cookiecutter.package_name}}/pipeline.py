@@ -1,4 +1,4 @@
-"""The whole pipeline: stages 1 to 8 in order, stopping at the first failure."""
+"""The whole pipeline: stages 1 to 9 in order, stopping at the first failure."""
 
 from __future__ import annotations
 
@@ -7,26 +7,38 @@ from typing import Any
 
 from .config import Params
 from .errors import GateFailedError, PipelineError
+from .gates import GateReport
 from .layout import Layout
-from .stages import analyse, evaluate, extract, package, prepare, register, train, validate
+from .stages import (
+    analyse,
+    evaluate,
+    extract,
+    package,
+    prepare,
+    register,
+    train,
+    validate_data,
+    validate_model,
+)
 
 Stage = Callable[[Params, Layout], Any]
 STAGES: dict[str, Stage] = {
     "extract": extract.run,
     "analyse": analyse.run,
     "prepare": prepare.run,
+    "validate_data": validate_data.run,
     "train": train.run,
     "evaluate": evaluate.run,
-    "validate": validate.run,
+    "validate_model": validate_model.run,
     "register": register.run,
     "package": package.run,
 }
 
 
 def run_stage(name: str, params: Params, layout: Layout) -> Any:
-    """Run one stage; a failed gate raises, so `validate` alone exits non-zero too."""
+    """Run one stage; a failed gate raises, so a gate stage run alone exits non-zero too."""
     result = STAGES[name](params, layout)
-    if isinstance(result, validate.GateReport) and not result.passed:
+    if isinstance(result, GateReport) and not result.passed:
         raise GateFailedError([check.name for check in result.failed])
     return result
 
@@ -42,7 +54,7 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
             # The failed run is still logged to MLflow (no model version), then the pipeline stops.
             echo(f"[{index}/{total}] {name}: gate failed; logging the run without registering")
             try:
-                register.run(params, layout)
+                register.log_failed_run(params, layout)
             except GateFailedError as logged:
                 raise PipelineError(f"pipeline stopped at '{name}': {logged}") from failure
             raise PipelineError(f"pipeline stopped at '{name}': {failure}") from failure
@@ -53,7 +65,7 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
 
 
 def summarise(result: Any) -> str:
-    if isinstance(result, validate.GateReport):
+    if isinstance(result, GateReport):
         skipped = sum(check.status == "not run" for check in result.checks)
         return f"({len(result.checks) - skipped} checks passed, {skipped} not applicable)"
     if isinstance(result, dict):

@@ -77,7 +77,7 @@ def release_to_staging(
     if not registration.get("registered"):
         raise ReleaseError("the pipeline did not register a model: the gates must pass first")
     package = read_json(layout.package_record, "package")
-    gates = read_json(layout.gates, "validate")
+    gates = read_json(layout.gates, "validate_model")
 
     digest = publish(package["bento"], store)
     store.tag(digest, commit)

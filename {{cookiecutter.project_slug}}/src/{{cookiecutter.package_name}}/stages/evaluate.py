@@ -1,4 +1,4 @@
-"""Stage 5, evaluate: task-appropriate metrics of the trained model on the held-out test set."""
+"""Stage 6, evaluate: task-appropriate metrics of the trained model on the held-out test set."""
 
 from __future__ import annotations
 

@@ -103,7 +103,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     frame = load_source(data, layout.root)
     check_label(frame, data.target, params.task)
     layout.raw_data.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(layout.raw_data, index=False)
+    try:
+        frame.to_parquet(layout.raw_data, index=False)
+    except (ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid and ArrowTypeError among them
+        raise PipelineError(
+            f"data: cannot store {data.source}: {exc}; a column mixing kinds of values (text "
+            "and numbers, say) must be cleaned or listed under data.drop"
+        ) from exc
     meta = {
         "source": data.source,
         "rows": len(frame),

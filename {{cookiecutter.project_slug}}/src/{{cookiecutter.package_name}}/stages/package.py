@@ -1,4 +1,4 @@
-"""Stage 8, package: import `models:/<name>@<alias>` into BentoML and build a bento around it.
+"""Stage 9, package: import `models:/<name>@<alias>` into BentoML and build a bento around it.
 
 The bento carries the service code, the model and its metadata (feature schema, lineage,
 metrics), so what is served later is exactly what was validated here.

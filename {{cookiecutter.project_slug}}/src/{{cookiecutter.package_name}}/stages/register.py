@@ -1,4 +1,4 @@
-"""Stage 7, register: log every run to MLflow; register the model only when the gates passed.
+"""Stage 8, register: log every run to MLflow; register the model only when the gates passed.
 
 A passing model becomes a new version of the registered model with the alias from params.yaml
 (`challenger`); promotion to `staging` and `production` happens later, through Git tags.
@@ -68,15 +68,8 @@ def ensure_registered_model(client: Any, name: str) -> bool:
         return True
 
 
-def run(params: Params, layout: Layout) -> dict[str, Any]:
-    gates = read_json(layout.gates, "validate")
-    scores = read_json(layout.metrics, "evaluate")
-    dataset = read_json(layout.raw_meta, "extract")
-    model = joblib.load(require(layout.model, "train"))
-    sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(
-        columns=[params.data.target]
-    )
-
+def _start(params: Params, layout: Layout) -> Any:
+    """MLflow, set to the project's tracking store and experiment, or a clear error."""
     mlflow = _mlflow()
     uri = params.mlflow.resolved_tracking_uri(layout.root)
     mlflow.set_tracking_uri(uri)
@@ -85,8 +78,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     except Exception as exc:  # connection refused, bad credentials, unusable store
         reason = str(exc).strip().splitlines()[0][:300]
         raise PipelineError(f"register: MLflow at {uri} is not usable: {reason}") from exc
+    return mlflow
+
+
+def _tags(params: Params, layout: Layout, gates: dict[str, Any]) -> dict[str, str]:
+    dataset = read_json(layout.raw_meta, "extract")
     commit = current_commit(layout.root)
-    tags = {
+    return {
         "data.sha256": dataset["sha256"],
         "data.source": dataset["source"],
         "gates.passed": str(gates["passed"]).lower(),
@@ -94,6 +92,47 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
         "git.dirty": str(commit is not None and is_dirty(layout.root)).lower(),
         "task": params.task,
     }
+
+
+def log_failed_run(params: Params, layout: Layout) -> None:
+    """Log a run whose gate failed (parameters, data hash, reports, no model), then refuse.
+
+    A data gate failure stops before training, so no model of this run exists to log; a model
+    file left by an earlier run is never logged in its place.
+    """
+    gates = read_json(layout.gates, "validate_data")
+    mlflow = _start(params, layout)
+    tags = _tags(params, layout, gates)
+    with mlflow.start_run() as active:
+        mlflow.set_tags(tags)
+        mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
+        if gates.get("complete") and layout.metrics.is_file():
+            mlflow.log_metrics(read_json(layout.metrics, "evaluate"))
+        mlflow.log_artifacts(str(layout.reports), artifact_path="reports")
+        run_id = active.info.run_id
+    write_json(
+        layout.registration,
+        {"run_id": run_id, "gates_passed": False, "registered": False,
+         **{key: tags[key] for key in ("git.commit", "data.sha256")}},
+    )  # fmt: skip
+    raise GateFailedError(
+        gates["failed"], note=f"MLflow run {run_id} logged; no model version registered."
+    )
+
+
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    gates = read_json(layout.gates, "validate_data")
+    if not gates["passed"]:
+        log_failed_run(params, layout)
+    if not gates.get("complete"):
+        raise PipelineError("the model gate has not run: run the 'validate_model' stage first")
+    scores = read_json(layout.metrics, "evaluate")
+    model = joblib.load(require(layout.model, "train"))
+    sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(
+        columns=[params.data.target]
+    )
+    mlflow = _start(params, layout)
+    tags = _tags(params, layout, gates)
     with mlflow.start_run() as active:
         mlflow.set_tags(tags)
         mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
@@ -110,12 +149,6 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
         "registered": False,
         **{key: value for key, value in tags.items() if key in {"git.commit", "data.sha256"}},
     }
-    if not gates["passed"]:
-        write_json(layout.registration, record)
-        raise GateFailedError(
-            gates["failed"], note=f"MLflow run {run_id} logged; no model version registered."
-        )
-
     client = mlflow.MlflowClient()
     first = ensure_registered_model(client, params.registry.model_name)
     created = client.create_model_version(

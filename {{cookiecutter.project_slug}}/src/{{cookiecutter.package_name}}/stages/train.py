@@ -1,4 +1,4 @@
-"""Stage 4, train: a scikit-learn Pipeline (preprocessing + estimator) built from params.yaml."""
+"""Stage 5, train: a scikit-learn Pipeline (preprocessing + estimator) built from params.yaml."""
 
 from __future__ import annotations
 
