@@ -57,6 +57,7 @@ EXPECTED_FILES = {
     "src/PKG/__init__.py",
     "src/PKG/__main__.py",
     "src/PKG/bento_names.py",
+    "src/PKG/champion.py",
     "src/PKG/cli.py",
     "src/PKG/config.py",
     "src/PKG/contract.py",

@@ -165,6 +165,7 @@ def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None
     assert any(check in name for name in failure.value.failed)
     statuses = {c["suite"]: c["status"] for c in gates["checks"] if c["suite"].startswith("Model")}
     assert statuses == {"Model Evaluation": "not run", "Model Floor": "not run"}
+    assert {c["status"] for c in gates["checks"] if c["suite"] == "Champion"} == {"not run"}
 
 
 def test_a_constant_label_stops_before_training(clean, workdir: Path) -> None:

@@ -67,11 +67,27 @@ class TrainTestGate(_Section):
     max_train_test_mix_ratio: Ratio = 0.1
 
 
+class ChampionGate(_Section):
+    """The challenger against the model the alias names, on the same test data."""
+
+    alias: str = Field(default="production", min_length=1)
+    metric: str | None = None  # None: roc_auc for classification, r2 for regression
+    tolerance: Annotated[float, Field(ge=0.0)] = 0.01  # how much worse it may be (absolute)
+
+    def metric_for(self, task: str) -> str:
+        return self.metric or ("roc_auc" if task == "classification" else "r2")
+
+    @staticmethod
+    def lower_is_better(metric: str) -> bool:
+        return metric in {"rmse", "mae"}
+
+
 class ModelGate(_Section):
     max_performance_degradation: Ratio = 0.2
     min_gain_over_simple_model: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
     minimums: dict[str, float] = Field(default_factory=dict)
     maximums: dict[str, float] = Field(default_factory=dict)
+    champion: ChampionGate = ChampionGate()
 
 
 class ValidationConfig(_Section):
@@ -171,6 +187,12 @@ class Params(_Section):
                     f"validation.model.{bound} has unknown metric(s) {unknown} for {self.task}; "
                     f"known: {', '.join(known)}"
                 )
+        champion = self.validation.model.champion
+        if champion.metric is not None and champion.metric not in known:
+            raise ValueError(
+                f"validation.model.champion.metric {champion.metric!r} is unknown for "
+                f"{self.task}; known: {', '.join(known)}"
+            )
         if self.data.target in self.data.drop:
             raise ValueError(f"data.drop must not contain the target column {self.data.target!r}")
         return self

@@ -59,6 +59,10 @@ class Layout:
         return self.reports / "gates.json"
 
     @property
+    def champion(self) -> Path:
+        return self.reports / "champion.json"
+
+    @property
     def registration(self) -> Path:
         return self.reports / "registration.json"
 

@@ -14,6 +14,12 @@ ICONS = {"passed": "✅ passed", "failed": "❌ failed", "not run": "➖ not run
 
 
 def production_metrics(layout: Layout) -> tuple[str | None, dict[str, float]]:
+    """The champion's metrics on this run's test data (the model gate scored it), or else the
+    metrics the production release record holds (its own test data)."""
+    compared = _load(layout.champion)
+    if compared and compared.get("champion"):
+        champion = compared["champion"]
+        return f"version {champion['version']}, same test data", champion["metrics"]
     record = DeployState(layout.root / "deploy").current("production")
     return (record.version, record.metrics) if record else (None, {})
 

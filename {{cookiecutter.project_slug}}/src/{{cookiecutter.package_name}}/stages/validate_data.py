@@ -27,7 +27,7 @@ from ..gates import (
 from ..layout import Layout, require, write_json
 from ..schema import categorical_columns, infer_schema
 
-MODEL_SUITES = ("Model Evaluation", "Model Floor")
+MODEL_SUITES = ("Model Evaluation", "Model Floor", "Champion")
 
 
 def _min_class_ratio(threshold: float):

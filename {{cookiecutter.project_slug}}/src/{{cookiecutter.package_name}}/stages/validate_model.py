@@ -1,8 +1,9 @@
 """Stage 7, validate_model: the model gate, after evaluation.
 
-deepchecks' model evaluation suite (train-test performance gap, gain over a simple model) and
-absolute floors on the evaluation metrics, from params.yaml. It runs only after the data gate
-passed, and completes the gate report that `register` obeys.
+deepchecks' model evaluation suite (train-test performance gap, gain over a simple model),
+absolute floors on the evaluation metrics, and the challenger against the production model on
+the same test data (champion.py); thresholds from params.yaml. It runs only after the data
+gate passed, and completes the gate report that `register` obeys.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import joblib
 import pandas as pd
 
+from ..champion import compare
 from ..config import Params
 from ..errors import PipelineError
 from ..gates import (
@@ -83,5 +85,6 @@ def run(params: Params, layout: Layout) -> GateReport:
               train_dataset=deepchecks_dataset(train, params, categorical),
               test_dataset=deepchecks_dataset(test, params, categorical), model=model)  # fmt: skip
     report.checks.extend(metric_floor(params, scores))
+    report.checks.append(compare(params, layout, test, scores))
     write_report(layout, report)
     return report
