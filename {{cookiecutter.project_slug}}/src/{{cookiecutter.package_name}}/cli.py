@@ -80,7 +80,7 @@ for _name, _doc in {
 
 @app.command()
 def pipeline(params: ParamsOption = DEFAULT_PARAMS) -> None:
-    """Run stages 1 to 8 in order; stop at the first failure."""
+    """Run stages 1 to 9 in order; stop at the first failure."""
     from .pipeline import run_pipeline
 
     with project(params) as (config, layout):
@@ -131,6 +131,25 @@ def smoke(
         body = predict(url, sent)
         write_json(layout.reports / "smoke.json", {"request": {"rows": sent}, "response": body})
         typer.echo(json.dumps(body, indent=2))
+
+
+@app.command("bench-gate")
+def bench_gate(
+    params: ParamsOption = DEFAULT_PARAMS,
+    rows: Annotated[
+        list[int] | None, typer.Option("--rows", min=100, help="Row counts (repeatable)")
+    ] = None,
+) -> None:
+    """Time and peak memory of the data gate on synthetic rows shaped like your data."""
+    from .benchmark import measure, table
+
+    with project(params) as (config, layout):
+        sizes = rows or [10_000, 100_000, 1_000_000]
+        results = {}
+        for size in sizes:
+            results[size] = measure(config, layout, size)
+            typer.echo(f"{size:,} rows: {sum(m.seconds for m in results[size]):.1f} s")
+        typer.echo(table(results, config.validation.max_rows))
 
 
 @app.command()
