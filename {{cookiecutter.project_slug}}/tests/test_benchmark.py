@@ -1,5 +1,13 @@
-from {{ cookiecutter.package_name }}.benchmark import STAGES, measure, synthesize, table
-from {{ cookiecutter.package_name }}.stages.extract import load_source
+# Trailing commas keep these imports split, so ruff formats them the same for any package name.
+from {{ cookiecutter.package_name }}.benchmark import (
+    STAGES,
+    measure,
+    synthesize,
+    table,
+)
+from {{ cookiecutter.package_name }}.stages.extract import (
+    load_source,
+)
 
 
 def test_synthetic_rows_keep_the_shape_and_are_not_copies(project) -> None:
