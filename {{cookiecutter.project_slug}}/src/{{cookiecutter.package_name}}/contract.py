@@ -32,7 +32,7 @@ def infer_contract(frame: pd.DataFrame, target: str, declared: tuple[str, ...]) 
     categorical = set(categorical_columns(kinds, declared))
     columns: dict[str, Any] = {}
     for name, kind in kinds.items():
-        entry: dict[str, Any] = {"kind": kind, "nullable": bool(features[name].isna().any())}
+        entry: dict[str, Any] = {"kind": kind}
         values = features[name].dropna().unique()
         if name in categorical and len(values) <= MAX_CATEGORIES:
             entry["categories"] = sorted(_plain(value) for value in values)

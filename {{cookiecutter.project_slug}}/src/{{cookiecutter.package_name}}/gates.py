@@ -7,6 +7,7 @@ report, `reports/gates.json`, so a reader sees every check with its status and r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -134,8 +135,6 @@ def write_report(layout: Layout, report: GateReport) -> None:
 
 def read_report(layout: Layout) -> GateReport:
     """The gate report so far (the data gate's part, before the model gate adds its own)."""
-    import json
-
     if not layout.gates.is_file():
         return GateReport()
     raw = json.loads(layout.gates.read_text(encoding="utf-8"))

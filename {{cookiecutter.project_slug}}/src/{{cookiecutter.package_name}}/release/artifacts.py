@@ -21,6 +21,7 @@ from ..smoke import bentoml_command
 from .versions import ReleaseError
 
 CHUNK = 1 << 20
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # a registry tag, as OCI allows
 
 
 def sha256_of(path: Path) -> str:
@@ -54,7 +55,7 @@ class ArtifactStore:
         """Name a stored digest (a version, a commit SHA), as a registry tags an image."""
         self.path_for(digest)  # validates the digest
         for name in names:
-            if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", name):
+            if not TAG.fullmatch(name):
                 raise ReleaseError(f"not a valid artifact tag: {name!r}")
             target = self.root / "tags" / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -18,11 +18,11 @@ import subprocess
 from dataclasses import dataclass
 
 from ..smoke import bentoml_command
+from .artifacts import TAG
 from .versions import ReleaseError
 
 ENGINES = ("docker", "podman")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 def _run(command: list[str], what: str, timeout: float = 3600) -> str:
@@ -35,6 +35,12 @@ def _run(command: list[str], what: str, timeout: float = 3600) -> str:
     if done.returncode != 0:
         raise ReleaseError(f"{what} failed: {(done.stderr or done.stdout).strip()[-2000:]}")
     return done.stdout.strip()
+
+
+def _require_tag(tag: str) -> str:
+    if not TAG.fullmatch(tag):
+        raise ReleaseError(f"not a valid image tag: {tag!r}")
+    return tag
 
 
 def _skopeo(*args: str) -> list[str]:
@@ -114,8 +120,7 @@ class ImageRepository:
 
     def tag(self, digest: str, tag: str) -> None:
         """Give an existing digest one more tag, inside the registry: no pull, no rebuild."""
-        if not TAG.fullmatch(tag):
-            raise ReleaseError(f"not a valid image tag: {tag!r}")
+        _require_tag(tag)
         _run(
             _skopeo("copy", "--all", "--preserve-digests", "--quiet",
                     f"docker://{self.reference(digest)}", f"docker://{self.name}:{tag}"),
@@ -127,10 +132,7 @@ class ImageRepository:
 
     def build_and_push(self, engine: str, bento: str, tags: list[str]) -> str:
         """Containerize the bento, push every tag, and return the one digest they all have."""
-        for tag in tags:
-            if not TAG.fullmatch(tag):
-                raise ReleaseError(f"not a valid image tag: {tag!r}")
-        references = [f"{self.name}:{tag}" for tag in tags]
+        references = [f"{self.name}:{_require_tag(tag)}" for tag in tags]
         flags = [arg for reference in references for arg in ("--image-tag", reference)]
         _run(
             [*bentoml_command(), "containerize", bento, "--backend", engine, *flags],
