@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -152,6 +153,15 @@ def registry_digest(repo: Repo, reference: str) -> str:
     return json.loads(done.stdout)["Digest"]
 
 
+def model_card(repo: Repo, artifact: str) -> tuple[str, list[Path]]:
+    """The uploaded model card's text, and the local reports it links to (which must exist)."""
+    reports = Path(repo.env["LOCAL_OUTPUTS"]) / "artifacts" / artifact / "reports"
+    text = (reports / "model-card.html").read_text(encoding="utf-8")
+    links = [reports / href for href in re.findall(r'href="(deepchecks/[^"]+)"', text)]
+    assert all(link.is_file() for link in links), links
+    return text, links
+
+
 def needs_images(repo: Repo) -> str:
     """The image repository, or a skip where the container tools are missing (never in CI)."""
     if repo.env["CONTAINER_ENGINE"] == "none":
@@ -230,6 +240,13 @@ def test_release_candidate_deploys_to_staging(repo: Repo) -> None:
     assert (store / f"{record['digest'].replace(':', '-')}.bento").is_file()
     for name in ("v0.1.0-rc.1", record["commit"]):  # tagged with the version and the commit SHA
         assert (store / "tags" / name).read_text().strip() == record["digest"]
+    assert record["run_id"] and len(record["data_sha256"]) == 64
+    assert {check["status"] for check in record["gates"]["results"]} <= {"passed", "not run"}
+    card, reports = model_card(repo, "staging-reports")
+    for fact in ("v0.1.0-rc.1", record["commit"], record["run_id"], record["data_sha256"]):
+        assert fact in card
+    assert "the first model passed on the metric floors alone" in card
+    assert len(reports) == 3  # data integrity, train-test validation, model evaluation
 
 
 def test_release_candidate_image_is_pushed_and_served(repo: Repo) -> None:
@@ -265,6 +282,10 @@ def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
     assert repo.alias_version("production") == staging["model_version"]
     notes = Path(repo.env["LOCAL_OUTPUTS"]) / "releases" / "v0.1.0.md"
     assert "v0.1.0" in notes.read_text(encoding="utf-8")
+    card, reports = model_card(repo, "production-reports")  # production reran nothing
+    for fact in ("v0.1.0", "to <strong>production</strong>", staging["run_id"]):
+        assert fact in card
+    assert len(reports) == 3  # fetched from the MLflow run that staging gated
 
 
 @pytest.mark.parametrize(
@@ -318,6 +339,8 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     repo.git("push", "--quiet", "origin", ":refs/tags/v0.2.0")
     repo.env["CONTAINER_ENGINE"] = "none"  # this release proves the path without an image
     assert repo.tag("v0.2.0-rc.1").returncode == 0
+    card, _ = model_card(repo, "staging-reports")
+    assert f"the champion is version {first['model_version']}" in card  # v0.1.0's model
     assert repo.tag("v0.2.0").returncode == 0
     second = repo.record("production")
     assert second["version"] == "v0.2.0" and second["digest"] != first["digest"]
@@ -343,3 +366,5 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
         json.loads(line)["action"] for line in repo.origin_file("deploy/history.jsonl").splitlines()
     ]
     assert actions[-1] == "rollback" and actions.count("promote") == 4
+    card, _ = model_card(repo, "rollback-reports")
+    assert "Rollback of release <strong>v0.1.0</strong>" in card and "replaces v0.2.0" in card

@@ -12,6 +12,7 @@ import typer
 
 from ..config import Params
 from ..layout import Layout, write_json
+from . import model_card
 from .aliases import set_alias
 from .artifacts import default_store
 from .gitops import commit_state, current_commit, state_worktree
@@ -45,7 +46,8 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
     notes.append(set_alias(params, layout.root, record.environment, record.model_version))
     write_json(layout.reports / "release.json", record.to_dict())
     (layout.reports / "release-notes.md").write_text(release_notes(record), encoding="utf-8")
-    publish(record_table(record, notes))
+    card = model_card.write(layout, record, params.mlflow.resolved_tracking_uri(layout.root), notes)
+    publish(record_table(record, [*notes, f"model card: {card.relative_to(layout.root)}"]))
 
 
 @release_app.command("check-tag")

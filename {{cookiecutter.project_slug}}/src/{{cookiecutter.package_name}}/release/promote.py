@@ -40,6 +40,22 @@ def run_context() -> dict[str, str]:
     }
 
 
+def gate_summary(gates: dict) -> dict:
+    """What the record keeps of the gate report: every check's verdict, and the report files."""
+    return {
+        "failed": gates["failed"],
+        "checks": len(gates["checks"]),
+        "results": [
+            {
+                key: str(check[key])[:300]
+                for key in ("suite", "check", "condition", "status", "details")
+            }
+            for check in gates["checks"]
+        ],
+        "reports": gates.get("reports", {}),
+    }
+
+
 def smoke_test(archive: Path, rows: list[dict]) -> dict:
     """Import the archive into a scratch BentoML home, serve it, and ask it to predict."""
     previous = os.environ.get("BENTOML_HOME")
@@ -98,6 +114,7 @@ def release_to_staging(
         f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
     )
     current = state.current("staging")
+    context = run_context()
     record = ReleaseRecord(
         environment="staging",
         version=release.tag,
@@ -108,11 +125,17 @@ def release_to_staging(
         image=image,
         digest=digest,
         gates_passed=bool(gates["passed"]),
-        gates={"failed": gates["failed"], "checks": len(gates["checks"])},
+        gates=gate_summary(gates),
         metrics=read_json(layout.metrics, "evaluate"),
         previous_version=current.version if current else None,
         image_digest=image_digest,
-        **run_context(),
+        run_id=registration["run_id"],
+        data_sha256=registration.get("data.sha256", ""),
+        champion=(read_json(layout.champion, "validate_model").get("champion") or {})
+        if layout.champion.is_file()
+        else {},
+        **context,
+        build_run_url=context["run_url"],
     )
     return record, [*notes, f"smoke test of {tested}: {served}"]
 

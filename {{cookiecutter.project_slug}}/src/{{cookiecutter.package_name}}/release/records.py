@@ -38,6 +38,10 @@ class ReleaseRecord:
     run_url: str = ""
     previous_version: str | None = None
     image_digest: str | None = None  # the registry's digest of the image, where one was built
+    run_id: str = ""  # the MLflow run that trained and gated the model
+    data_sha256: str = ""  # the dataset that run saw
+    champion: dict[str, Any] = field(default_factory=dict)  # the gate's comparison, if any
+    build_run_url: str = ""  # the staging workflow run that built and tested it
 
     @property
     def deployed_digest(self) -> str:
