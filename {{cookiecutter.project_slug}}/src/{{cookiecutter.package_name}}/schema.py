@@ -9,6 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 Kind = Literal["float", "int", "bool", "str"]
 _PY_TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
+# Numbers a client may send. Larger values are no measurement a model was trained on, and past
+# scaling they overflow the float32 that tree models compute in: refused, naming the field.
+MAX_ABS_NUMBER = 1e15
+MAX_ABS_INT = 2**53  # the largest integer JSON clients carry exactly
+MAX_TEXT = 10_000
+_BOUNDS: dict[str, dict[str, Any]] = {
+    "float": {"ge": -MAX_ABS_NUMBER, "le": MAX_ABS_NUMBER},
+    "int": {"ge": -MAX_ABS_INT, "le": MAX_ABS_INT},
+    "str": {"max_length": MAX_TEXT},
+    "bool": {},
+}
 
 
 def infer_schema(features: pd.DataFrame) -> dict[str, Kind]:
@@ -43,7 +54,7 @@ def row_model(schema: dict[str, Kind], nullable: tuple[str, ...] = ()) -> type[B
     fields: dict[str, Any] = {
         f"f{index}": (
             _PY_TYPES[kind] | None if name in nullable else _PY_TYPES[kind],
-            Field(alias=name, title=name),
+            Field(alias=name, title=name, **_BOUNDS[kind]),
         )
         for index, (name, kind) in enumerate(schema.items())
     }

@@ -1,21 +1,34 @@
 """The BentoML service: typed predictions from the model the bento was built with.
 
-The input schema is derived from the training features stored with the model, so a request
-with a missing, extra or ill-typed field is refused with 400 and the field's name.
+- `POST /predict`: one or more rows as JSON, adaptively batched across concurrent requests.
+- `POST /predict_batch`: a large JSON list of rows, scored in one call.
+- `POST /predict_file`: a CSV or Parquet upload, checked column by column.
+- `GET /metadata`: model name, version, alias, commit, data hash and training metrics.
+- `/livez` (the process runs) and `/readyz` (the model loaded and scored its own example).
+
+The input schema comes from the training features stored with the model, so a request with a
+missing, extra, null or ill-typed field is refused with 400 and the field's name; a body that is
+not JSON gets 415. Every prediction is logged for monitoring (prediction_log.py), never at the
+cost of a request.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import bentoml
-import mlflow.sklearn
 import numpy as np
-from bentoml.exceptions import BadInput
+import pandas as pd
+from bentoml.exceptions import BadInput, ServiceUnavailable
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .bento_names import BENTO_MODEL_NAME
+from .http_errors import ContentTypes, ReadableErrors
+from .prediction_log import PredictionLog
 from .schema import row_model, rows_to_frame
+from .table_input import TableError, check_table, read_table
 
 MODEL = bentoml.models.BentoModel(f"{BENTO_MODEL_NAME}:latest")
 _stored = MODEL.stored
@@ -25,58 +38,191 @@ if _stored is None:
     )
 METADATA: dict[str, Any] = dict(_stored.info.metadata)
 FeatureRow = row_model(METADATA["features"], tuple(METADATA.get("nullable", ())))
-MAX_ROWS = 10_000
+MAX_ROWS = 1_000  # per /predict request
+MAX_BATCH = MAX_ROWS  # adaptive batching merges requests up to this many rows (BentoML: 503 above)
+MAX_LATENCY_MS = 50  # a request waits at most this long for others to batch with
+MAX_BATCH_ROWS = 100_000  # per /predict_batch request or uploaded file
 Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
-# The request body: `rows` and nothing else, so a misspelt or extra key is refused, not ignored.
-PredictRequest = create_model(
-    "PredictRequest", __config__=ConfigDict(extra="forbid"), rows=(Rows, ...)
-)
+BatchRows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_BATCH_ROWS)]  # type: ignore[valid-type]
+STRICT = ConfigDict(extra="forbid")  # a misspelt or extra key is refused, not ignored
+PredictRequest = create_model("PredictRequest", __config__=STRICT, rows=(Rows, ...))
+BatchRequest = create_model("BatchRequest", __config__=STRICT, rows=(BatchRows, ...))
 
 
 class Prediction(BaseModel):
-    prediction: float | int | str | bool
+    prediction: float | int | str | bool | None
     probabilities: dict[str, float] | None = None
+    model_version: str
+    error: str | None = None  # set only for a row the model could not score
 
 
-class PredictResponse(BaseModel):
+class BatchResponse(BaseModel):
     model_name: str
     model_version: str
+    rows: int
     predictions: list[Prediction]
 
 
-@bentoml.service(traffic={"timeout": 30}, workers=1)
+class Metadata(BaseModel):
+    model_name: str
+    model_version: str
+    alias: str
+    git_commit: str
+    data_sha256: str
+    mlflow_run_id: str
+    task: str
+    features: dict[str, str]
+    classes: list[str]
+    metrics: dict[str, float]
+    ready: bool
+    load_error: str | None
+    prediction_log: dict[str, Any]
+
+
+api = FastAPI(title="metadata")
+
+
+@bentoml.service(traffic={"timeout": 60}, workers=1)
+@bentoml.asgi_app(api)
 class Predictor:
-    """Serves `POST /predict`; BentoML adds /healthz, /livez and /readyz."""
+    """Loads the model once; every endpoint answers from it."""
 
     model_ref = MODEL
 
     def __init__(self) -> None:
-        self.model = mlflow.sklearn.load_model(self.model_ref.path_of("mlflow_model"))
-        self.schema = METADATA["features"]
+        self.schema: dict[str, str] = METADATA["features"]
+        self.nullable = set(METADATA.get("nullable", ()))
         self.classes = [str(label) for label in METADATA.get("classes", [])]
+        self.version = str(METADATA["model_version"])
+        self.log = PredictionLog.from_environment()
+        self.model: Any = None
+        self.load_error: str | None = None
+        try:  # a model that cannot load or score leaves the service alive but not ready
+            import mlflow.sklearn
 
-    @bentoml.api(input_spec=PredictRequest)
-    def predict(self, rows: Rows) -> PredictResponse:
-        try:
-            frame = rows_to_frame(rows, self.schema)
-            predicted = self.model.predict(frame)
-            probabilities = (
-                self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else None
-            )
-        except (ValueError, OverflowError) as error:  # e.g. 1e300 overflows the model's float32
-            raise BadInput(f"rows cannot be scored by the model: {error}") from error
-        if predicted.dtype.kind == "f" and not np.isfinite(predicted).all():
-            bad = [int(i) for i in np.flatnonzero(~np.isfinite(predicted))]
-            raise BadInput(f"rows {bad}: values too large to give a finite prediction")
-        predictions = []
+            self.model = mlflow.sklearn.load_model(self.model_ref.path_of("mlflow_model"))
+            self._score(self._example())
+        except Exception as exc:
+            self.model, self.load_error = None, f"{type(exc).__name__}: {exc}"[:500]
+
+    def __is_ready__(self) -> bool:
+        return self.model is not None
+
+    def _example(self) -> pd.DataFrame:
+        from mlflow.models import Model
+
+        path = self.model_ref.path_of("mlflow_model")
+        return pd.DataFrame(Model.load(path).load_input_example(path))[list(self.schema)]
+
+    def _require_model(self) -> None:
+        if self.model is None:
+            raise ServiceUnavailable(f"the model did not load: {self.load_error}")
+
+    def _score(self, frame: pd.DataFrame) -> list[Prediction]:
+        predicted = self.model.predict(frame)
+        probabilities = (
+            self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else None
+        )
+        results = []
         for index, value in enumerate(predicted):
             plain = value.item() if hasattr(value, "item") else value
             scores = None
             if probabilities is not None:
                 scores = dict(zip(self.classes, map(float, probabilities[index]), strict=True))
-            predictions.append(Prediction(prediction=plain, probabilities=scores))
-        return PredictResponse(
-            model_name=str(METADATA["registered_model"]),
-            model_version=str(METADATA["model_version"]),
-            predictions=predictions,
+            if isinstance(plain, float) and not np.isfinite(plain):
+                results.append(Prediction(prediction=None, model_version=self.version,
+                                          error="the prediction is not a finite number"))  # fmt: skip
+                continue
+            results.append(Prediction(prediction=plain, probabilities=scores, model_version=self.version))
+        return results
+
+    def _score_rows(self, frame: pd.DataFrame) -> list[Prediction]:
+        """Score all rows at once; if that fails, row by row, so one bad row spoils no other."""
+        try:
+            return self._score(frame)
+        except (ValueError, OverflowError, TypeError):
+            results = []
+            for index in range(len(frame)):
+                try:
+                    results.extend(self._score(frame.iloc[[index]]))
+                except (ValueError, OverflowError, TypeError) as error:
+                    reason = str(error).splitlines()[0][:200]
+                    results.append(Prediction(prediction=None, model_version=self.version,
+                                              error=f"the model cannot score this row: {reason}"))  # fmt: skip
+            return results
+
+    def _logged(self, frame: pd.DataFrame, results: list[Prediction]) -> list[Prediction]:
+        self.log.record(
+            self.version,
+            frame.to_dict(orient="records"),
+            [result.model_dump(exclude_none=True, exclude={"model_version"}) for result in results],
         )
+        return results
+
+    @bentoml.api(
+        input_spec=PredictRequest,
+        batchable=True,
+        max_batch_size=MAX_BATCH,
+        max_latency_ms=MAX_LATENCY_MS,
+    )
+    def predict(self, rows: Rows) -> list[Prediction]:
+        """One prediction per row, in order; concurrent requests are scored together."""
+        self._require_model()
+        frame = rows_to_frame(rows, self.schema)
+        return self._logged(frame, self._score_rows(frame))
+
+    @bentoml.api(input_spec=BatchRequest)
+    def predict_batch(self, rows: BatchRows) -> BatchResponse:
+        """Up to 100,000 rows in one request, scored in one call."""
+        self._require_model()
+        return self._batch(rows_to_frame(rows, self.schema))
+
+    @bentoml.api
+    def predict_file(self, file: Path) -> BatchResponse:
+        """A CSV (header row, one column per feature) or Parquet file of up to 100,000 rows."""
+        self._require_model()
+        try:
+            frame = check_table(read_table(file, MAX_BATCH_ROWS), self.schema, self.nullable)
+        except TableError as error:
+            raise BadInput(str(error)) from error
+        return self._batch(frame)
+
+    def _batch(self, frame: pd.DataFrame) -> BatchResponse:
+        results = self._logged(frame, self._score_rows(frame))
+        return BatchResponse(
+            model_name=str(METADATA["registered_model"]),
+            model_version=self.version,
+            rows=len(results),
+            predictions=results,
+        )
+
+    @api.get("/metadata")
+    def metadata(self) -> Metadata:
+        """What is served: enough to trace any prediction back to its commit, data and run."""
+        return Metadata(
+            model_name=str(METADATA["registered_model"]),
+            model_version=self.version,
+            alias=str(METADATA.get("alias", "")),
+            git_commit=str(METADATA.get("git_commit", "")),
+            data_sha256=str(METADATA.get("data_sha256", "")),
+            mlflow_run_id=str(METADATA.get("mlflow_run_id", "")),
+            task=str(METADATA.get("task", "")),
+            features=self.schema,
+            classes=self.classes,
+            metrics={k: float(v) for k, v in METADATA.get("metrics", {}).items()},
+            ready=self.model is not None,
+            load_error=self.load_error,
+            prediction_log={"sink": self.log.sink, "written": self.log.written,
+                            "dropped": self.log.dropped, "last_error": self.log.last_error},
+        )  # fmt: skip
+
+
+Predictor.add_asgi_middleware(ReadableErrors)
+Predictor.add_asgi_middleware(
+    ContentTypes,
+    expected={
+        "/predict": "application/json",
+        "/predict_batch": "application/json",
+        "/predict_file": "multipart/form-data",
+    },
+)

@@ -114,9 +114,10 @@ def _serving(command: list[str], url: str, what: str, timeout: float) -> Iterato
 
 
 def predict(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """POST rows to /predict; the per-row answers, and the model version that gave them."""
     status, body = http("POST", f"{url}/predict", {"rows": rows})
     if status != 200:
         raise PipelineError(f"POST /predict answered {status}: {body}")
-    if len(body.get("predictions", [])) != len(rows):
+    if not isinstance(body, list) or len(body) != len(rows):
         raise PipelineError(f"POST /predict returned {body!r} for {len(rows)} row(s)")
-    return body
+    return {"model_version": body[0]["model_version"], "predictions": body}
