@@ -1,9 +1,6 @@
 """The whole pipeline through the CLI, then the bento served by `bentoml serve` over HTTP."""
 
 import json
-import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np

@@ -33,9 +33,13 @@ def send(url: str, body: bytes, content_type: str | None) -> tuple[int, dict]:
 def upload(url: str, name: str, payload: bytes, field: str = "file") -> tuple[int, dict]:
     boundary = "----model-service-test"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return send(f"{url}/predict_file", body, f"multipart/form-data; boundary={boundary}")
 
 
@@ -129,11 +133,15 @@ def test_unreadable_bodies_get_a_4xx(service, body, content_type, status, says) 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_numbers_get_400_naming_the_field(service, rows, value) -> None:
     first = next(iter(rows[0]))
-    body = json.dumps({"rows": [{**rows[0], first: 0.0}]}).replace(f'"{first}": 0.0', f'"{first}": {value}')
+    body = json.dumps({"rows": [{**rows[0], first: 0.0}]}).replace(
+        f'"{first}": 0.0', f'"{first}": {value}'
+    )
     status, payload = send(f"{service}/predict", body.encode(), "application/json")
     assert status == 400, payload
     assert f"rows[0].{first}: Input should be a finite number" in payload["error"]
-    assert {"field": f"rows[0].{first}", "message": "Input should be a finite number"} in payload["fields"]
+    assert {"field": f"rows[0].{first}", "message": "Input should be a finite number"} in payload[
+        "fields"
+    ]
 
 
 def _table(rows: list[dict], change) -> bytes:
@@ -188,7 +196,9 @@ def test_every_prediction_is_logged_with_its_model_version(
     records = [json.loads(line) for line in log.read_text().splitlines()]
     last = records[-2:]
     assert [record["inputs"] for record in last] == rows[:2]
-    assert all(record["model_version"] == "1" and "prediction" in record["output"] for record in last)
+    assert all(
+        record["model_version"] == "1" and "prediction" in record["output"] for record in last
+    )
     assert all(record["at"].endswith("+00:00") for record in last)
 
 
@@ -210,6 +220,8 @@ def test_a_failing_log_sink_never_fails_a_request(
 
 @pytest.mark.parametrize("huge", [1e15, -1e15, 10**15])
 def test_large_finite_numbers_get_a_finite_answer(service, rows, huge) -> None:
-    status, body = http("POST", f"{service}/predict", {"rows": [{**rows[0], next(iter(rows[0])): huge}]})
+    status, body = http(
+        "POST", f"{service}/predict", {"rows": [{**rows[0], next(iter(rows[0])): huge}]}
+    )
     assert status == 200, body
     assert all(p["error"] or math.isfinite(float(p["prediction"])) for p in body)

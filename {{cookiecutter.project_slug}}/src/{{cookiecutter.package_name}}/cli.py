@@ -152,6 +152,34 @@ def bench_gate(
         typer.echo(table(results, config.validation.max_rows))
 
 
+@app.command("bench-serve")
+def bench_serve(
+    params: ParamsOption = DEFAULT_PARAMS,
+    users: Annotated[int, typer.Option(min=1, help="Concurrent users (the soak doubles it)")] = 8,
+    seconds: Annotated[int, typer.Option(min=3, help="Seconds of load per target")] = 20,
+    soak_seconds: Annotated[int, typer.Option(min=0, help="Seconds of soak (0: none)")] = 60,
+) -> None:
+    """Requests/s, rows/s, p50 and p99: bento (single, batched), mlflow serve, in-process."""
+    import pandas as pd
+
+    from .layout import read_json, require, write_json
+    from .serve_benchmark import run, table
+
+    with project(params) as (config, layout):
+        package = read_json(layout.package_record, "package")
+        test = pd.read_parquet(require(layout.test_data, "prepare"))
+        report = run(
+            package["bento"],
+            package["bento_model"],
+            test.drop(columns=[config.data.target]),
+            users,
+            seconds,
+            soak_seconds,
+        )
+        write_json(layout.reports / "serve-benchmark.json", report)
+        typer.echo(table(report))
+
+
 @app.command()
 def summary(params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Write the gate and metric summary (Markdown) to reports/ and the GitHub job summary."""

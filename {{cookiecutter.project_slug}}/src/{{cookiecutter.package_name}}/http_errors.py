@@ -149,7 +149,9 @@ class ReadableErrors:
             with contextlib.suppress(ValueError):  # not JSON: passed on unchanged
                 body = json.dumps(readable(json.loads(body))).encode()
             start = held["start"]
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+            ]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})

@@ -40,7 +40,7 @@ METADATA: dict[str, Any] = dict(_stored.info.metadata)
 FeatureRow = row_model(METADATA["features"], tuple(METADATA.get("nullable", ())))
 MAX_ROWS = 1_000  # per /predict request
 MAX_BATCH = MAX_ROWS  # adaptive batching merges requests up to this many rows (BentoML: 503 above)
-MAX_LATENCY_MS = 50  # a request waits at most this long for others to batch with
+MAX_LATENCY_MS = 5_000  # BentoML answers 503 to a request it cannot serve within this
 MAX_BATCH_ROWS = 100_000  # per /predict_batch request or uploaded file
 Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
 BatchRows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_BATCH_ROWS)]  # type: ignore[valid-type]
@@ -133,7 +133,9 @@ class Predictor:
                 results.append(Prediction(prediction=None, model_version=self.version,
                                           error="the prediction is not a finite number"))  # fmt: skip
                 continue
-            results.append(Prediction(prediction=plain, probabilities=scores, model_version=self.version))
+            results.append(
+                Prediction(prediction=plain, probabilities=scores, model_version=self.version)
+            )
         return results
 
     def _score_rows(self, frame: pd.DataFrame) -> list[Prediction]:

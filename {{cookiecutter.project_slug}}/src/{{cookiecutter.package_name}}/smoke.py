@@ -58,7 +58,7 @@ def serving(
     """Run `bentoml serve` for the duration of the block; yields the base URL."""
     port = port or free_port(host)
     command = [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)]
-    with _serving(command, f"http://{host}:{port}", "bentoml serve", timeout) as url:
+    with run_server(command, f"http://{host}:{port}", "bentoml serve", timeout) as url:
         yield url
 
 
@@ -71,20 +71,27 @@ def serving_image(
     name = f"smoke-{os.getpid()}-{port}"
     command = [engine, "run", "--rm", "--name", name, "-p", f"{host}:{port}:3000", reference]
     try:
-        with _serving(command, f"http://{host}:{port}", f"{engine} run", timeout) as url:
+        with run_server(command, f"http://{host}:{port}", f"{engine} run", timeout) as url:
             yield url
     finally:
         subprocess.run([engine, "rm", "--force", name], capture_output=True, check=False)
 
 
 @contextmanager
-def _serving(command: list[str], url: str, what: str, timeout: float) -> Iterator[str]:
-    """Start `command`, wait until `url` answers /readyz, yield it, then stop the process."""
+def run_server(
+    command: list[str],
+    url: str,
+    what: str,
+    timeout: float,
+    ready: str = "/readyz",
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Start `command`, wait until `url` answers `ready`, yield it, then stop the process."""
     log = Path(os.environ.get("BENTOML_HOME", ".")) / f"serve-{url.rsplit(':', 1)[-1]}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
     try:
         deadline = time.monotonic() + timeout
@@ -95,7 +102,7 @@ def _serving(command: list[str], url: str, what: str, timeout: float) -> Iterato
                     + log.read_text(errors="replace")[-3000:]
                 )
             try:
-                if http("GET", f"{url}/readyz", timeout=2)[0] == 200:
+                if http("GET", f"{url}{ready}", timeout=2)[0] == 200:
                     break
             except OSError:
                 pass

@@ -69,7 +69,9 @@ def check_table(frame: pd.DataFrame, schema: dict[str, Kind], nullable: set[str]
     if len(set(names)) != len(names):
         raise TableError("file: duplicated column names")
     frame.columns = names
-    checked = {name: _column(frame[name], name, kind, name in nullable) for name, kind in schema.items()}
+    checked = {
+        name: _column(frame[name], name, kind, name in nullable) for name, kind in schema.items()
+    }
     return pd.DataFrame(checked, columns=list(schema))
 
 
@@ -81,7 +83,9 @@ def _column(values: pd.Series, name: str, kind: Kind, nullable: bool) -> pd.Seri
     text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
     empty = values.isna() | (values.astype(str).str.strip() == "") if text else values.isna()
     if empty.any() and not nullable:
-        raise TableError(f"{name}: null or empty at row {_first(empty)} (not allowed: it had none in training)")
+        raise TableError(
+            f"{name}: null or empty at row {_first(empty)} (not allowed: it had none in training)"
+        )
     if kind == "str":
         if not text:
             raise TableError(f"{name}: expected text, got {values.dtype}")
@@ -94,7 +98,9 @@ def _column(values: pd.Series, name: str, kind: Kind, nullable: bool) -> pd.Seri
         words = values.astype(str).str.strip().str.lower()
         bad = ~(words.isin(TRUE_WORDS | FALSE_WORDS) | empty)
         if bad.any():
-            raise TableError(f"{name}: expected true/false, got {values.iloc[_first(bad)]!r} at row {_first(bad)}")
+            raise TableError(
+                f"{name}: expected true/false, got {values.iloc[_first(bad)]!r} at row {_first(bad)}"
+            )
         return words.isin(TRUE_WORDS).where(~empty, None)
     if pd.api.types.is_bool_dtype(values.dtype):
         raise TableError(f"{name}: expected a number, got booleans")
@@ -104,17 +110,23 @@ def _column(values: pd.Series, name: str, kind: Kind, nullable: bool) -> pd.Seri
     numbers = numbers.astype("float64")
     bad = numbers.isna() & ~empty
     if bad.any():
-        raise TableError(f"{name}: expected a number, got {values.iloc[_first(bad)]!r} at row {_first(bad)}")
+        raise TableError(
+            f"{name}: expected a number, got {values.iloc[_first(bad)]!r} at row {_first(bad)}"
+        )
     limit = MAX_ABS_INT if kind == "int" else MAX_ABS_NUMBER
     bad = ~np.isfinite(numbers) & ~numbers.isna()
     if bad.any():
         raise TableError(f"{name}: non-finite number at row {_first(bad)}")
     bad = numbers.abs() > limit
     if bad.any():
-        raise TableError(f"{name}: {numbers.iloc[_first(bad)]} at row {_first(bad)} exceeds ±{limit:g}")
+        raise TableError(
+            f"{name}: {numbers.iloc[_first(bad)]} at row {_first(bad)} exceeds ±{limit:g}"
+        )
     if kind == "int":
         bad = (numbers % 1 != 0) & ~numbers.isna()
         if bad.any():
-            raise TableError(f"{name}: expected an integer, got {values.iloc[_first(bad)]!r} at row {_first(bad)}")
+            raise TableError(
+                f"{name}: expected an integer, got {values.iloc[_first(bad)]!r} at row {_first(bad)}"
+            )
         return numbers if nullable else numbers.astype("int64")  # the imputer takes NaN
     return numbers

@@ -1,0 +1,224 @@
+"""How fast the service answers, against `mlflow models serve` and the model in-process.
+
+One run, one model version, loopback only, load from locust (a real load generator):
+- bento, single row: one row per request, adaptive batching merging concurrent requests;
+- bento, batched: BATCH_ROWS rows per request;
+- mlflow, single row: `mlflow models serve` on the same MLflow model files;
+- in-process: `predict` (and `predict_proba`) on a frame, no HTTP: the ceiling.
+Then a soak: the bento under twice the concurrency, watching errors and the server's memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import PipelineError
+from .smoke import free_port, run_server, serving
+
+BATCH_ROWS = 100
+
+
+@dataclass
+class Result:
+    target: str
+    rows_per_request: int
+    requests: int
+    failures: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.requests_per_s * self.rows_per_request
+
+
+def locust(url: str, path: str, body: Any, users: int, seconds: int) -> Result:
+    """Run locust headless against url+path; its CSV summary becomes a Result."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        body_file = Path(scratch) / "body.json"
+        body_file.write_text(json.dumps(body), encoding="utf-8")
+        command = [
+            str(Path(sys.executable).with_name("locust")), "-f", str(Path(__file__).with_name("locustfile.py")),
+            "--headless", "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
+            "--host", url, "--csv", f"{scratch}/out", "--only-summary", "--loglevel", "WARNING",
+        ]  # fmt: skip
+        env = {**os.environ, "BENCH_PATH": path, "BENCH_BODY": str(body_file)}
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        stats = Path(f"{scratch}/out_stats.csv")
+        if not stats.is_file():
+            raise PipelineError(f"locust did not run: {done.stderr[-2000:]}")
+        with stats.open(encoding="utf-8") as stream:
+            total = next(row for row in csv.DictReader(stream) if row["Name"] == "Aggregated")
+    rows = (
+        len(body["rows"])
+        if isinstance(body, dict) and "rows" in body
+        else len(body.get("dataframe_split", {}).get("data", [1]))
+    )
+    return Result(
+        target="",
+        rows_per_request=rows,
+        requests=int(total["Request Count"]),
+        failures=int(total["Failure Count"]),
+        requests_per_s=float(total["Requests/s"]),
+        p50_ms=float(total["50%"]),
+        p99_ms=float(total["99%"]),
+    )
+
+
+def in_process(model: Any, frame: pd.DataFrame, seconds: float = 5.0) -> tuple[Result, Result]:
+    """The ceiling: batched rows/s, and single-row calls/s with their latency."""
+
+    def score(part: pd.DataFrame) -> None:
+        model.predict(part)
+        if hasattr(model, "predict_proba"):
+            model.predict_proba(part)
+
+    results = []
+    for part in (frame, frame.head(1)):
+        times: list[float] = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            score(part)
+            times.append(time.perf_counter() - start)
+        ordered = sorted(times)
+        results.append(Result(
+            target="in-process predict", rows_per_request=len(part), requests=len(times),
+            failures=0, requests_per_s=len(times) / sum(times),
+            p50_ms=ordered[len(ordered) // 2] * 1000, p99_ms=ordered[int(len(ordered) * 0.99)] * 1000,
+        ))  # fmt: skip
+    return results[0], results[1]
+
+
+@contextmanager
+def mlflow_serving(model_path: str) -> Iterator[str]:
+    """`mlflow models serve` on the same model files the bento holds, in this environment."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("mlflow")), "models", "serve", "-m", model_path,
+        "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+    ]  # fmt: skip
+    scripts = str(Path(sys.executable).parent)  # mlflow starts `uvicorn` from PATH
+    env = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"}
+    url = f"http://127.0.0.1:{port}"
+    with run_server(command, url, "mlflow models serve", 180, "/ping", env) as served:
+        yield served
+
+
+def server_memory(pid: int) -> int:
+    """Resident bytes of a server and all its children (BentoML runs workers as children)."""
+    import psutil
+
+    parent = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
+
+
+def soak(url: str, pid: int, row: dict, users: int, seconds: int) -> dict[str, Any]:
+    """Twice the usual concurrency for `seconds`: errors, and memory growth after warm-up."""
+    locust(url, "/predict", {"rows": [row]}, users, 5)  # warm-up: pools, caches, batches
+    before = server_memory(pid)
+    result = locust(url, "/predict", {"rows": [row]}, users, seconds)
+    after = server_memory(pid)
+    result.target = f"bento soak ({users} users, {seconds} s)"
+    return {"result": asdict(result), "memory_before_mib": before / 2**20,
+            "memory_after_mib": after / 2**20, "memory_growth": after / before - 1}  # fmt: skip
+
+
+def run(
+    bento: str, bento_model: str, test: pd.DataFrame, users: int, seconds: int, soak_seconds: int
+) -> dict[str, Any]:
+    import bentoml
+    import mlflow.sklearn
+
+    model_path = bentoml.models.get(bento_model).path_of("mlflow_model")
+    model = mlflow.sklearn.load_model(model_path)
+    test = test.sample(max(len(test), 1000), replace=len(test) < 1000, random_state=0)
+    rows = json.loads(test.head(BATCH_ROWS).to_json(orient="records"))
+    ceiling_batch, ceiling_single = in_process(model, test.head(1000))
+    results: list[Result] = [ceiling_batch, ceiling_single]
+    with serving(bento) as url:
+        pid = server_pid(url)
+        for name, body in (("bento, single row", {"rows": rows[:1]}),
+                           ("bento, batched", {"rows": rows})):  # fmt: skip
+            locust(url, "/predict", body, users, 3)  # warm-up
+            result = locust(url, "/predict", body, users, seconds)
+            result.target = name
+            results.append(result)
+        soaked = soak(url, pid, rows[0], users * 2, soak_seconds) if soak_seconds else None
+    with mlflow_serving(model_path) as url:
+        split = json.loads(test.head(1).to_json(orient="split", index=False))
+        body = {"dataframe_split": split}
+        locust(url, "/invocations", body, users, 3)
+        result = locust(url, "/invocations", body, users, seconds)
+        result.target = "mlflow models serve, single row"
+        results.append(result)
+    return {"users": users, "seconds": seconds, "results": [asdict(r) | {"rows_per_s": r.rows_per_s} for r in results],
+            "soak": soaked}  # fmt: skip
+
+
+def server_pid(url: str) -> int:
+    """The process listening on url's port (the server `serving` started)."""
+    import psutil
+
+    port = int(url.rsplit(":", 1)[1])
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
+            return int(connection.pid)
+    raise PipelineError(f"no process listens on {url}")
+
+
+def table(report: dict[str, Any]) -> str:
+    by_name = {r["target"]: r for r in report["results"]}
+    lines = [
+        f"Load: {report['users']} concurrent users, {report['seconds']} s per target, loopback.",
+        "",
+        "| target | rows/request | requests | failures | requests/s | rows/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report["results"]:
+        name = r["target"] + (
+            " (batch)" if r["target"].startswith("in-process") and r["rows_per_request"] > 1 else ""
+        )
+        lines.append(
+            f"| {name} | {r['rows_per_request']} | {r['requests']:,} | {r['failures']} | "
+            f"{r['requests_per_s']:,.0f} | {r['rows_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        )
+    single, batched = by_name["bento, single row"], by_name["bento, batched"]
+    mlflow = by_name["mlflow models serve, single row"]
+    ceiling = next(
+        r
+        for r in report["results"]
+        if r["target"] == "in-process predict" and r["rows_per_request"] > 1
+    )
+    speedup = single["requests_per_s"] / max(mlflow["requests_per_s"], 1e-9)
+    share = batched["rows_per_s"] / max(ceiling["rows_per_s"], 1e-9)
+    verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    lines += [
+        "",
+        f"- bento single-row throughput is {speedup:.2f}x mlflow's (target at least 2x: {verdict(speedup >= 2)})",
+        f"- bento single-row p99 is {single['p99_ms']:.1f} ms (target under 20 ms: {verdict(single['p99_ms'] < 20)})",
+        f"- bento batched rows/s is {share:.0%} of the in-process ceiling (target at least 30%: {verdict(share >= 0.3)})",
+    ]
+    if report.get("soak"):
+        s = report["soak"]
+        r = s["result"]
+        lines.append(
+            f"- soak, {r['target']}: {r['requests']:,} requests, {r['failures']} failures, "
+            f"memory {s['memory_before_mib']:.0f} -> {s['memory_after_mib']:.0f} MiB "
+            f"({s['memory_growth']:+.1%}; target under +10%: {verdict(r['failures'] == 0 and s['memory_growth'] < 0.1)})"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""The prediction log: JSON lines or Parquet, written in the background, never raising."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+# Trailing commas keep these imports split, so ruff formats them the same for any package name.
+from {{ cookiecutter.package_name }}.prediction_log import (
+    PredictionLog,
+)
+
+ROWS = [{"size": 1.5, "colour": "red"}, {"size": 2.0, "colour": "blue"}]
+OUTPUTS = [{"prediction": 1, "probabilities": {"0": 0.2, "1": 0.8}}, {"prediction": 0}]
+
+
+def test_json_lines_keep_inputs_outputs_version_and_time(tmp_path: Path) -> None:
+    log = PredictionLog(str(tmp_path / "logs" / "predictions.jsonl"))
+    log.record("7", ROWS, OUTPUTS)
+    log.flush()
+    records = [
+        json.loads(line)
+        for line in (tmp_path / "logs" / "predictions.jsonl").read_text().splitlines()
+    ]
+    assert [r["inputs"] for r in records] == ROWS and [r["output"] for r in records] == OUTPUTS
+    assert {r["model_version"] for r in records} == {"7"} and log.written == 2 and log.dropped == 0
+
+
+def test_parquet_parts_hold_the_same_records(tmp_path: Path) -> None:
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    log.record("7", ROWS, OUTPUTS)
+    log.flush()
+    (part,) = tmp_path.glob("predictions-*.parquet")
+    frame = pd.read_parquet(part)
+    assert frame["inputs.colour"].tolist() == ["red", "blue"]
+    assert frame["output.prediction"].tolist() == [1, 0] and log.written == 2
+
+
+def test_an_unwritable_sink_drops_and_counts_but_never_raises(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    log = PredictionLog(str(blocker / "predictions.jsonl"))
+    for _ in range(3):
+        log.record("7", ROWS, OUTPUTS)
+    log.flush()
+    assert log.dropped == 6 and log.written == 0 and "Error" in log.last_error
+
+
+def test_off_logs_nothing(tmp_path: Path) -> None:
+    log = PredictionLog("off")
+    log.record("7", ROWS, OUTPUTS)
+    log.flush()
+    assert log.sink == "off" and log.written == 0 and not list(tmp_path.iterdir())

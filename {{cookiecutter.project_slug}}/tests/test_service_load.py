@@ -1,0 +1,27 @@
+"""The served bento under sustained load from locust: no failed request, memory that stays flat.
+
+`make bench-serve` runs the full comparison and a 60 s soak; this is its shorter soak, so CI
+catches a leak or an error under concurrency without the benchmark's minutes.
+"""
+
+import json
+import os
+
+import pytest
+
+from {{ cookiecutter.package_name }}.serve_benchmark import (
+    server_pid,
+    soak,
+)
+
+pytestmark = pytest.mark.e2e
+SECONDS = int(os.environ.get("LOAD_TEST_SECONDS", "20"))
+USERS = 16  # twice the benchmark's concurrency
+
+
+def test_sustained_load_has_no_errors_and_flat_memory(service: str, rows: list[dict]) -> None:
+    report = soak(service, server_pid(service), rows[0], USERS, SECONDS)
+    print(json.dumps(report, indent=2))
+    result = report["result"]
+    assert result["requests"] > 100 and result["failures"] == 0, result
+    assert report["memory_growth"] < 0.10, report
