@@ -11,7 +11,10 @@ from {{ cookiecutter.package_name }}.prediction_log import (
 )
 
 ROWS = [{"size": 1.5, "colour": "red"}, {"size": 2.0, "colour": "blue"}]
-OUTPUTS = [{"prediction": 1, "probabilities": {"0": 0.2, "1": 0.8}}, {"prediction": 0}]
+OUTPUTS = [
+    {"prediction": 1, "probabilities": {"0": 0.2, "1": 0.8}},
+    {"prediction": 0, "probabilities": {"0": 0.9, "1": 0.1}},
+]
 
 
 def test_json_lines_keep_inputs_outputs_version_and_time(tmp_path: Path) -> None:
@@ -34,6 +37,7 @@ def test_parquet_parts_hold_the_same_records(tmp_path: Path) -> None:
     frame = pd.read_parquet(part)
     assert frame["inputs.colour"].tolist() == ["red", "blue"]
     assert frame["output.prediction"].tolist() == [1, 0] and log.written == 2
+    assert frame["output.probabilities.1"].tolist() == [0.8, 0.1]
 
 
 def test_an_unwritable_sink_drops_and_counts_but_never_raises(tmp_path: Path) -> None:

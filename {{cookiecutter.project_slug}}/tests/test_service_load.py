@@ -16,11 +16,12 @@ from {{ cookiecutter.package_name }}.serve_benchmark import (
 
 pytestmark = pytest.mark.e2e
 SECONDS = int(os.environ.get("LOAD_TEST_SECONDS", "20"))
-USERS = 16  # twice the benchmark's concurrency
+WARMUP = int(os.environ.get("LOAD_TEST_WARMUP", "45"))
+USERS = 8  # twice the benchmark's concurrency (make bench-serve --users 4)
 
 
 def test_sustained_load_has_no_errors_and_flat_memory(service: str, rows: list[dict]) -> None:
-    report = soak(service, server_pid(service), rows[0], USERS, SECONDS)
+    report = soak(service, server_pid(service), rows[0], USERS, SECONDS, WARMUP)
     print(json.dumps(report, indent=2))
     result = report["result"]
     assert result["requests"] > 100 and result["failures"] == 0, result

@@ -48,6 +48,13 @@ def test_bad_tables_name_the_column(change, says: str) -> None:
     assert says in str(error.value)
 
 
+def test_a_parquet_index_is_not_taken_for_data(tmp_path: Path) -> None:
+    path = tmp_path / "rows.parquet"
+    GOOD.set_index(pd.Index([7, 3])).to_parquet(path)
+    checked = check_table(read_table(path, 100), SCHEMA, set())
+    assert checked.notna().all().all() and checked["size"].tolist() == [1.5, 2.0]
+
+
 def test_nulls_pass_where_training_had_them() -> None:
     checked = check_table(GOOD.assign(size=[None, 2.0]), SCHEMA, {"size"})
     assert checked["size"].isna().tolist() == [True, False]

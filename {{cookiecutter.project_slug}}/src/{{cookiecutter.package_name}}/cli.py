@@ -155,7 +155,7 @@ def bench_gate(
 @app.command("bench-serve")
 def bench_serve(
     params: ParamsOption = DEFAULT_PARAMS,
-    users: Annotated[int, typer.Option(min=1, help="Concurrent users (the soak doubles it)")] = 8,
+    users: Annotated[int, typer.Option(min=1, help="Concurrent users (the soak doubles it)")] = 4,
     seconds: Annotated[int, typer.Option(min=3, help="Seconds of load per target")] = 20,
     soak_seconds: Annotated[int, typer.Option(min=0, help="Seconds of soak (0: none)")] = 60,
 ) -> None:

@@ -1,7 +1,8 @@
 """The load the serving benchmark sends (run by `locust`, never imported by the service).
 
 Each simulated user POSTs one prepared JSON body to one path as fast as answers come back;
-BENCH_PATH and BENCH_BODY (a file) choose them, so one file drives every target.
+BENCH_PATH, BENCH_BODY (a file) and BENCH_CONTENT_TYPE choose them, so one file drives every
+target.
 """
 
 import os
@@ -11,7 +12,7 @@ from locust import FastHttpUser, constant, task
 
 PATH = os.environ.get("BENCH_PATH", "/predict")
 BODY = Path(os.environ["BENCH_BODY"]).read_bytes() if "BENCH_BODY" in os.environ else b"{}"
-HEADERS = {"Content-Type": "application/json"}
+HEADERS = {"Content-Type": os.environ.get("BENCH_CONTENT_TYPE", "application/json")}
 
 
 class Client(FastHttpUser):

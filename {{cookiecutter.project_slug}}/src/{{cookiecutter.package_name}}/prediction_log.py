@@ -21,11 +21,53 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 DEFAULT_PATH = "prediction-logs/predictions.jsonl"
-QUEUE_SIZE = 10_000
+QUEUE_SIZE = 1_000  # batches waiting to be written
 PARQUET_ROWS_PER_FILE = 50_000
 FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
 logger = logging.getLogger(__name__)
+
+
+def _frames(inputs: Any, outputs: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Inputs and outputs as two frames of equal length (pandas writes them fast, in C)."""
+    frame = inputs if isinstance(inputs, pd.DataFrame) else pd.DataFrame(list(inputs))
+    if outputs and all(hasattr(output, "prediction") for output in outputs):
+        columns = {  # the service's Prediction objects: attributes, not a dump per row
+            key: [getattr(output, key) for output in outputs]
+            for key in ("prediction", "probabilities", "error")
+        }
+        result = pd.DataFrame({k: v for k, v in columns.items() if any(x is not None for x in v)})
+    else:
+        result = pd.DataFrame([dict(output) for output in outputs])
+    if len(result) != len(frame):
+        raise ValueError(f"{len(frame)} input rows but {len(result)} outputs")
+    return frame.reset_index(drop=True), result
+
+
+def as_json_lines(at: str, version: str, inputs: Any, outputs: list[Any]) -> str:
+    """One JSON object per row: {"at", "model_version", "inputs": {...}, "output": {...}}."""
+    frame, result = _frames(inputs, outputs)
+    head = json.dumps({"at": at, "model_version": version})[:-1]
+    rows = frame.to_json(orient="records", lines=True).splitlines()
+    answers = result.to_json(orient="records", lines=True).splitlines()
+    return "".join(
+        f'{head}, "inputs": {row}, "output": {answer}}}\n'
+        for row, answer in zip(rows, answers, strict=True)
+    )
+
+
+def as_table(at: str, version: str, inputs: Any, outputs: list[Any]) -> pd.DataFrame:
+    """The same records as flat columns: at, model_version, inputs.<feature>, output.<key>."""
+    frame, result = _frames(inputs, outputs)
+    if "probabilities" in result:
+        probabilities = pd.json_normalize(result.pop("probabilities").tolist())
+        result = result.join(probabilities.add_prefix("probabilities."))
+    table = pd.concat([frame.add_prefix("inputs."), result.add_prefix("output.")], axis=1)
+    table.insert(0, "model_version", version)
+    table.insert(0, "at", at)
+    return table
 
 
 class PredictionLog:
@@ -36,8 +78,8 @@ class PredictionLog:
         self.written = 0
         self.dropped = 0
         self.last_error = ""
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_SIZE)
-        self._pending: list[dict[str, Any]] = []  # Parquet rows not yet in a file
+        self._queue: queue.Queue[Any] = queue.Queue(QUEUE_SIZE)  # batches, flushes, None
+        self._pending: list[pd.DataFrame] = []  # Parquet rows not yet in a file
         self._part = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -54,27 +96,25 @@ class PredictionLog:
     def sink(self) -> str:
         return "off" if self.path is None else str(self.path)
 
-    def record(
-        self, model_version: str, rows: list[dict[str, Any]], outputs: list[dict[str, Any]]
-    ) -> None:
-        """Queue one record per row; never raises, never blocks."""
+    def record(self, model_version: str, inputs: Any, outputs: list[Any]) -> None:
+        """Queue one batch (a frame or list of rows, and their outputs); never raises or blocks.
+
+        Turning it into records happens on the log's thread, off the request's path.
+        """
         if self.path is None:
             return
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-        for inputs, output in zip(rows, outputs, strict=False):
-            try:
-                self._queue.put_nowait(
-                    {"at": at, "model_version": model_version, "inputs": inputs, "output": output}
-                )
-            except queue.Full:
-                self._fail("the log queue is full (the sink is slower than the traffic)")
+        try:
+            self._queue.put_nowait((at, model_version, inputs, outputs))
+        except queue.Full:
+            self._fail("the log queue is full (the sink is slower than the traffic)", len(outputs))
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every queued record is written (or dropped); for tests and shutdown."""
         if self._thread is None:
             return
         done = threading.Event()
-        self._queue.put({"__flush__": done})  # type: ignore[dict-item]
+        self._queue.put(done)
         done.wait(timeout)
 
     def close(self) -> None:
@@ -95,55 +135,49 @@ class PredictionLog:
             try:
                 item = self._queue.get(timeout=FLUSH_SECONDS)
             except queue.Empty:  # quiet: put buffered Parquet rows on disk
-                self._write_batch([], final=True)
+                self._write_batch(None, final=True)
                 continue
             if item is None:
-                self._write_batch([], final=True)
+                self._write_batch(None, final=True)
                 return
-            batch = [item]
-            while len(batch) < 1000:  # write what is waiting in one go
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)
-                    break
-                batch.append(more)
-            flushes = [entry.pop("__flush__") for entry in batch if "__flush__" in entry]
-            self._write_batch([entry for entry in batch if entry], final=bool(flushes))
-            for event in flushes:
-                event.set()
+            if isinstance(item, threading.Event):
+                self._write_batch(None, final=True)
+                item.set()
+                continue
+            self._write_batch(item, final=False)
 
-    def _write_batch(self, records: list[dict[str, Any]], final: bool) -> None:
+    def _write_batch(self, batch: tuple | None, final: bool) -> None:
+        """Write one batch (or only flush, given None); a failure drops and counts its rows."""
         parquet = self.path is not None and self.path.suffix == ".parquet"
         try:
-            self.written += (self._write_parquet if parquet else self._write_jsonl)(records, final)
+            self.written += (self._write_parquet if parquet else self._write_jsonl)(batch, final)
         except Exception as exc:  # a full disk or a read-only mount must not reach the caller
-            lost = len(records) + len(self._pending)
+            lost = (len(batch[3]) if batch else 0) + sum(len(part) for part in self._pending)
             self._pending = []
             self._fail(f"{type(exc).__name__}: {exc}", lost)
 
-    def _write_jsonl(self, records: list[dict[str, Any]], final: bool) -> int:
-        if records:
-            assert self.path is not None
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as sink:
-                sink.writelines(json.dumps(record, default=str) + "\n" for record in records)
-        return len(records)
-
-    def _write_parquet(self, records: list[dict[str, Any]], final: bool) -> int:
-        """Buffer rows; write a part file when enough are waiting, or when asked to."""
-        self._pending.extend(records)
-        if not self._pending or (len(self._pending) < PARQUET_ROWS_PER_FILE and not final):
+    def _write_jsonl(self, batch: tuple | None, final: bool) -> int:
+        if not batch:
             return 0
-        import pandas as pd
+        lines = as_json_lines(*batch)
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as sink:
+            sink.write(lines)
+        return len(batch[3])
 
+    def _write_parquet(self, batch: tuple | None, final: bool) -> int:
+        """Buffer rows; write a part file when enough are waiting, or when asked to."""
+        if batch:
+            self._pending.append(as_table(*batch))
+        waiting = sum(len(part) for part in self._pending)
+        if not waiting or (waiting < PARQUET_ROWS_PER_FILE and not final):
+            return 0
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._part += 1
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         name = f"{self.path.stem}-{stamp}-{os.getpid()}-{self._part:05d}.parquet"
-        pd.json_normalize(self._pending, sep=".").to_parquet(self.path.with_name(name))
-        written, self._pending = len(self._pending), []
-        return written
+        pd.concat(self._pending, ignore_index=True).to_parquet(self.path.with_name(name))
+        self._pending = []
+        return waiting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -68,8 +69,30 @@ def row_model(schema: dict[str, Kind], nullable: tuple[str, ...] = ()) -> type[B
 
 
 def rows_to_frame(rows: list[BaseModel], schema: dict[str, Kind]) -> pd.DataFrame:
-    frame = pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=list(schema))
-    for name, kind in schema.items():
-        if kind == "float":
-            frame[name] = frame[name].astype("float64")
-    return frame
+    """Validated rows as the frame the model was trained on, built column-wise.
+
+    Numbers go into one float block at once: building a frame row by row and casting each
+    column costs milliseconds per request, which is most of a small request's time.
+    """
+    names = list(schema)
+    fields = list(type(rows[0]).model_fields) if rows else []
+    values = np.array([[getattr(row, field) for field in fields] for row in rows], dtype=object)
+    values = values.reshape(len(rows), len(names))
+    floats = [index for index, kind in enumerate(schema.values()) if kind == "float"]
+    frame = pd.DataFrame(
+        values[:, floats].astype("float64"), columns=[names[index] for index in floats]
+    )
+    for index, (name, kind) in enumerate(schema.items()):
+        if kind != "float":
+            frame[name] = _typed(values[:, index], kind)
+    return frame if len(floats) == len(names) else frame[names]
+
+
+def _typed(column: np.ndarray, kind: Kind) -> np.ndarray:
+    """An int or bool column keeps its type unless it holds nulls (as pandas would read it)."""
+    missing = any(value is None for value in column)
+    if kind == "int":
+        return column.astype("float64") if missing else column.astype("int64")
+    if kind == "bool" and not missing:
+        return column.astype(bool)
+    return column
