@@ -159,3 +159,14 @@ def test_unreachable_reports_are_said_and_linked_in_the_staging_run(workdir: Pat
 def test_records_without_per_check_results_still_render(tmp_path: Path, gates: dict) -> None:
     soup = page(model_card.write(Layout(tmp_path), record(gates=gates, run_id=""), "x", []))
     assert "predates per-check results" in soup.get_text(" ")
+
+
+def test_an_unreachable_server_never_shows_its_credentials(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
+    uri = "http://bot:s3cret@127.0.0.1:9"  # nothing listens on the discard port
+    text = model_card.write(Layout(workdir), record(), uri, []).read_text(encoding="utf-8")
+    assert "full reports not attached" in text
+    assert "s3cret" not in text and "bot:" not in text

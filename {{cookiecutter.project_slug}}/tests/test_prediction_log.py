@@ -1,11 +1,16 @@
 """The prediction log: JSON lines or Parquet, written in the background, never raising."""
 
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 # Trailing commas keep these imports split, so ruff formats them the same for any package name.
+from {{ cookiecutter.package_name }} import (
+    prediction_log,
+)
 from {{ cookiecutter.package_name }}.prediction_log import (
     PredictionLog,
 )
@@ -50,8 +55,40 @@ def test_an_unwritable_sink_drops_and_counts_but_never_raises(tmp_path: Path) ->
     assert log.dropped == 6 and log.written == 0 and "Error" in log.last_error
 
 
-def test_off_logs_nothing(tmp_path: Path) -> None:
+def test_off_logs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     log = PredictionLog("off")
     log.record("7", ROWS, OUTPUTS)
     log.flush()
     assert log.sink == "off" and log.written == 0 and not list(tmp_path.iterdir())
+
+
+def test_numbers_keep_their_precision(tmp_path: Path) -> None:
+    log = PredictionLog(str(tmp_path / "p.jsonl"))
+    log.record("7", [{"size": 1.2345678901234e-12, "colour": "red"}], OUTPUTS[:1])
+    log.flush()
+    (record,) = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert record["inputs"]["size"] == pytest.approx(1.2345678901234e-12, rel=1e-12)
+
+
+def test_a_full_queue_drops_and_counts_instead_of_growing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prediction_log, "MAX_WAITING_ROWS", 3)
+    log = PredictionLog(str(tmp_path / "p.jsonl"))
+    log._waiting = 2  # as if two rows were still waiting for the writer
+    log.record("7", ROWS, OUTPUTS)
+    assert log.dropped == 2 and "queue is full" in log.last_error
+
+
+def test_parquet_reaches_disk_on_time_under_steady_traffic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prediction_log, "FLUSH_SECONDS", 0.0)
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    log.record("7", ROWS, OUTPUTS)
+    for _ in range(100):  # no flush asked: the time limit alone writes the part file
+        if list(tmp_path.glob("predictions-*.parquet")):
+            break
+        time.sleep(0.05)
+    assert len(pd.read_parquet(next(tmp_path.glob("predictions-*.parquet")))) == 2

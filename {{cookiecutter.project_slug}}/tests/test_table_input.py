@@ -68,3 +68,20 @@ def test_too_many_rows_and_unreadable_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 and nothing else")
     with pytest.raises(TableError, match="not a readable CSV or Parquet"):
         read_table(tmp_path / "bad.parquet", 10)
+
+
+def test_csv_rows_never_shift_into_other_columns(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("size,rooms,garden,colour\n1.5,3,true,red,surplus\n")
+    with pytest.raises(TableError, match="more fields than the header"):
+        read_table(path, 10)
+    path.write_text("size,rooms,garden,colour\n1.5,3,true,red,\n")  # a trailing comma
+    checked = check_table(read_table(path, 10), SCHEMA, set())
+    assert checked.iloc[0].tolist() == [1.5, 3, True, "red"]
+
+
+def test_files_get_the_json_limits(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match="colour: text longer than"):
+        check_table(GOOD.assign(colour=["x" * 10_001, "red"]), SCHEMA, set())
+    with pytest.raises(TableError, match="rooms: 9007199254740993 at row 0 exceeds"):
+        check_table(GOOD.assign(rooms=[2**53 + 1, 1]), SCHEMA, set())

@@ -17,6 +17,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 MAX_LISTED = 5
+MAX_UPLOAD_BYTES = 256 * 2**20  # a 100,000-row CSV of 100 columns is well under this
 
 
 async def answer(send: Send, status: int, payload: dict[str, Any]) -> None:
@@ -52,9 +53,12 @@ class ContentTypes:
             if wanted.startswith("multipart/"):
                 problem, receive = await check_multipart(scope, receive, sent)
                 if problem:
-                    await answer(send, 400, {"error": problem})
+                    await answer(send, 413 if problem == TOO_LARGE else 400, {"error": problem})
                     return
         await self.app(scope, receive, send)
+
+
+TOO_LARGE = f"body: larger than {MAX_UPLOAD_BYTES // 2**20} MiB; split the file"
 
 
 async def check_multipart(scope: Scope, receive: Receive, sent: str) -> tuple[str, Receive]:
@@ -64,13 +68,17 @@ async def check_multipart(scope: Scope, receive: Receive, sent: str) -> tuple[st
     """
     if "boundary=" not in sent.lower():
         return "Content-Type: multipart/form-data needs a boundary", receive
-    chunks = []
+    declared = header(scope, b"content-length")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        return TOO_LARGE, receive
+    body = bytearray()
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        body += message.get("body", b"")
+        if len(body) > MAX_UPLOAD_BYTES:
+            return TOO_LARGE, receive
         if message["type"] != "http.request" or not message.get("more_body"):
             break
-    body = b"".join(chunks)
     replayed = False
 
     async def replay() -> Message:
@@ -78,7 +86,7 @@ async def check_multipart(scope: Scope, receive: Receive, sent: str) -> tuple[st
         if replayed:
             return await receive()
         replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
 
     from starlette.requests import Request
 

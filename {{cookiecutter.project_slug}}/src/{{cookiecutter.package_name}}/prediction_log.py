@@ -18,13 +18,14 @@ import logging
 import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 DEFAULT_PATH = "prediction-logs/predictions.jsonl"
-QUEUE_SIZE = 1_000  # batches waiting to be written
+MAX_WAITING_ROWS = 200_000  # rows queued for the writer; beyond this they are dropped, counted
 PARQUET_ROWS_PER_FILE = 50_000
 FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
 logger = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def as_json_lines(at: str, version: str, inputs: Any, outputs: list[Any]) -> str
     """One JSON object per row: {"at", "model_version", "inputs": {...}, "output": {...}}."""
     frame, result = _frames(inputs, outputs)
     head = json.dumps({"at": at, "model_version": version})[:-1]
-    rows = frame.to_json(orient="records", lines=True).splitlines()
-    answers = result.to_json(orient="records", lines=True).splitlines()
+    rows = frame.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    answers = result.to_json(orient="records", lines=True, double_precision=15).splitlines()
     return "".join(
         f'{head}, "inputs": {row}, "output": {answer}}}\n'
         for row, answer in zip(rows, answers, strict=True)
@@ -78,7 +79,9 @@ class PredictionLog:
         self.written = 0
         self.dropped = 0
         self.last_error = ""
-        self._queue: queue.Queue[Any] = queue.Queue(QUEUE_SIZE)  # batches, flushes, None
+        self._queue: queue.Queue[Any] = queue.Queue()  # batches, flushes, None
+        self._waiting = 0  # rows queued, bounded by MAX_WAITING_ROWS
+        self._last_file = time.monotonic()
         self._pending: list[pd.DataFrame] = []  # Parquet rows not yet in a file
         self._part = 0
         self._lock = threading.Lock()
@@ -104,10 +107,14 @@ class PredictionLog:
         if self.path is None:
             return
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-        try:
-            self._queue.put_nowait((at, model_version, inputs, outputs))
-        except queue.Full:
+        with self._lock:
+            full = self._waiting + len(outputs) > MAX_WAITING_ROWS
+            if not full:
+                self._waiting += len(outputs)
+        if full:
             self._fail("the log queue is full (the sink is slower than the traffic)", len(outputs))
+            return
+        self._queue.put_nowait((at, model_version, inputs, outputs))
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every queued record is written (or dropped); for tests and shutdown."""
@@ -144,7 +151,10 @@ class PredictionLog:
                 self._write_batch(None, final=True)
                 item.set()
                 continue
-            self._write_batch(item, final=False)
+            with self._lock:
+                self._waiting -= len(item[3])
+            due = time.monotonic() - self._last_file > FLUSH_SECONDS  # busy or not
+            self._write_batch(item, final=due)
 
     def _write_batch(self, batch: tuple | None, final: bool) -> None:
         """Write one batch (or only flush, given None); a failure drops and counts its rows."""
@@ -180,4 +190,5 @@ class PredictionLog:
         name = f"{self.path.stem}-{stamp}-{os.getpid()}-{self._part:05d}.parquet"
         pd.concat(self._pending, ignore_index=True).to_parquet(self.path.with_name(name))
         self._pending = []
+        self._last_file = time.monotonic()
         return waiting

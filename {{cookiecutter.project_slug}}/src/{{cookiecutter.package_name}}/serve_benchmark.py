@@ -97,10 +97,11 @@ def locust(
 def in_process(model: Any, frame: pd.DataFrame, seconds: float = 5.0) -> tuple[Result, Result]:
     """The ceiling: batched rows/s, and single-row calls/s with their latency."""
 
-    def score(part: pd.DataFrame) -> None:
-        model.predict(part)
+    def score(part: pd.DataFrame) -> None:  # what the service calls: one pass
         if hasattr(model, "predict_proba"):
             model.predict_proba(part)
+        else:
+            model.predict(part)
 
     results = []
     for part in (frame, frame.head(1)):

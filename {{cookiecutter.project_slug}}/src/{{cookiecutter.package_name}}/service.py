@@ -140,19 +140,17 @@ class Predictor:
         return results
 
     def _score_rows(self, frame: pd.DataFrame) -> list[Prediction]:
-        """Score all rows at once; if that fails, row by row, so one bad row spoils no other."""
+        """Score the rows together; if that fails, halve and retry, so one bad row spoils no
+        other and a large batch with one bad row costs a few calls, not one per row."""
         try:
             return self._score(frame)
-        except (ValueError, OverflowError, TypeError):
-            results = []
-            for index in range(len(frame)):
-                try:
-                    results.extend(self._score(frame.iloc[[index]]))
-                except (ValueError, OverflowError, TypeError) as error:
-                    reason = str(error).splitlines()[0][:200]
-                    results.append(Prediction(prediction=None, model_version=self.version,
-                                              error=f"the model cannot score this row: {reason}"))  # fmt: skip
-            return results
+        except (ValueError, OverflowError, TypeError) as error:
+            if len(frame) > 1:
+                middle = len(frame) // 2
+                return self._score_rows(frame.iloc[:middle]) + self._score_rows(frame.iloc[middle:])
+            reason = str(error).splitlines()[0][:200]
+            return [Prediction(prediction=None, model_version=self.version,
+                               error=f"the model cannot score this row: {reason}")]  # fmt: skip
 
     def _logged(self, frame: pd.DataFrame, results: list[Prediction]) -> list[Prediction]:
         """Hand the batch to the prediction log; it is turned into records off the request path."""

@@ -8,12 +8,13 @@ names the column (and the first offending row) so the sender can fix the file.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .schema import MAX_ABS_INT, MAX_ABS_NUMBER, Kind
+from .schema import MAX_ABS_INT, MAX_ABS_NUMBER, MAX_TEXT, Kind
 
 PARQUET_MAGIC = b"PAR1"
 TRUE_WORDS = {"true", "1"}
@@ -42,11 +43,19 @@ def read_table(path: Path, max_rows: int) -> pd.DataFrame:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise TableError("file: neither Parquet nor UTF-8 CSV") from exc
-            frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, nrows=max_rows + 1
-            )
+            with warnings.catch_warnings():  # a row longer than the header is refused, not cut
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    io.StringIO(text),
+                    dtype=str,
+                    keep_default_na=False,
+                    nrows=max_rows + 1,
+                    index_col=False,  # never take the first column for an index: no shift
+                )
     except TableError:
         raise
+    except pd.errors.ParserWarning as exc:
+        raise TableError("file: a row has more fields than the header") from exc
     except Exception as exc:  # pandas and pyarrow raise many kinds for a malformed file
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise TableError(f"file: not a readable CSV or Parquet table ({reason})") from exc
@@ -91,6 +100,9 @@ def _column(values: pd.Series, name: str, kind: Kind, nullable: bool) -> pd.Seri
     if kind == "str":
         if not text:
             raise TableError(f"{name}: expected text, got {values.dtype}")
+        bad = values.astype(str).str.len() > MAX_TEXT
+        if bad.any():
+            raise TableError(f"{name}: text longer than {MAX_TEXT} characters at row {_first(bad)}")
         return values.where(~empty, None)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
@@ -106,6 +118,13 @@ def _column(values: pd.Series, name: str, kind: Kind, nullable: bool) -> pd.Seri
         return words.isin(TRUE_WORDS).where(~empty, None)
     if pd.api.types.is_bool_dtype(values.dtype):
         raise TableError(f"{name}: expected a number, got booleans")
+    if kind == "int" and pd.api.types.is_integer_dtype(values.dtype):  # exact, not via float
+        bad = values.abs() > MAX_ABS_INT
+        if bad.any():
+            raise TableError(
+                f"{name}: {values.iloc[_first(bad)]} at row {_first(bad)} exceeds ±{MAX_ABS_INT}"
+            )
+        return values.astype("int64")
     numbers = pd.to_numeric(values.where(~empty, None), errors="coerce") if text else values
     if not pd.api.types.is_numeric_dtype(numbers.dtype):
         raise TableError(f"{name}: expected a number, got {values.dtype}")

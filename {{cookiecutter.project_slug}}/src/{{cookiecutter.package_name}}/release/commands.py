@@ -46,8 +46,15 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
     notes.append(set_alias(params, layout.root, record.environment, record.model_version))
     write_json(layout.reports / "release.json", record.to_dict())
     (layout.reports / "release-notes.md").write_text(release_notes(record), encoding="utf-8")
-    card = model_card.write(layout, record, params.mlflow.resolved_tracking_uri(layout.root), notes)
-    publish(record_table(record, [*notes, f"model card: {card.relative_to(layout.root)}"]))
+    try:  # the release has happened: a card that cannot be written is a note, not a failure
+        card = model_card.write(
+            layout, record, params.mlflow.resolved_tracking_uri(layout.root), notes
+        )
+        notes = [*notes, f"model card: {card.relative_to(layout.root)}"]
+    except Exception as exc:
+        reason = model_card.CREDENTIALS.sub("://", f"{type(exc).__name__}: {exc}")[:300]
+        notes = [*notes, f"model card not written: {reason}"]
+    publish(record_table(record, notes))
 
 
 @release_app.command("check-tag")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..config import ChampionGate
 from ..layout import Layout
 from .records import ReleaseRecord
 
+CREDENTIALS = re.compile(r"://[^/@\s]+@")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CARD = "model-card.html"
 
@@ -109,9 +111,8 @@ def fetch_reports(layout: Layout, record: ReleaseRecord, tracking_uri: str) -> s
             tracking_uri=tracking_uri,
         )
     except Exception as exc:  # the card is still worth having without the full reports
-        return (
-            f"MLflow run {record.run_id} is not reachable here ({str(exc).splitlines()[0][:200]})"
-        )
+        reason = CREDENTIALS.sub("://", str(exc).splitlines()[0][:200])  # MLflow quotes its URI
+        return f"MLflow run {record.run_id} is not reachable here ({reason})"
     return None
 
 
