@@ -31,20 +31,13 @@ FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
 logger = logging.getLogger(__name__)
 
 
-def _frames(inputs: Any, outputs: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(inputs: Any, outputs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Inputs and outputs as two frames of equal length (pandas writes them fast, in C)."""
     frame = inputs if isinstance(inputs, pd.DataFrame) else pd.DataFrame(list(inputs))
-    if outputs and all(hasattr(output, "prediction") for output in outputs):
-        columns = {  # the service's Prediction objects: attributes, not a dump per row
-            key: [getattr(output, key) for output in outputs]
-            for key in ("prediction", "probabilities", "error")
-        }
-        result = pd.DataFrame({k: v for k, v in columns.items() if any(x is not None for x in v)})
-    else:
-        result = pd.DataFrame([dict(output) for output in outputs])
+    result = outputs if isinstance(outputs, pd.DataFrame) else pd.DataFrame(list(outputs))
     if len(result) != len(frame):
         raise ValueError(f"{len(frame)} input rows but {len(result)} outputs")
-    return frame.reset_index(drop=True), result
+    return frame.reset_index(drop=True), result.reset_index(drop=True)
 
 
 def as_json_lines(at: str, version: str, inputs: Any, outputs: list[Any]) -> str:
@@ -99,8 +92,9 @@ class PredictionLog:
     def sink(self) -> str:
         return "off" if self.path is None else str(self.path)
 
-    def record(self, model_version: str, inputs: Any, outputs: list[Any]) -> None:
-        """Queue one batch (a frame or list of rows, and their outputs); never raises or blocks.
+    def record(self, model_version: str, inputs: Any, outputs: Any) -> None:
+        """Queue one batch (frames, or lists of dicts, of rows and outputs); never raises or
+        blocks.
 
         Turning it into records happens on the log's thread, off the request's path.
         """

@@ -14,11 +14,12 @@ cost of a request.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import bentoml
-import numpy as np
 import pandas as pd
 from bentoml.exceptions import BadInput, ServiceUnavailable
 from fastapi import FastAPI
@@ -57,10 +58,46 @@ class Prediction(BaseModel):
 
 
 class BatchResponse(BaseModel):
+    """Column-wise, for large batches: row i is predictions[i] (and probabilities[i])."""
+
     model_name: str
     model_version: str
     rows: int
-    predictions: list[Prediction]
+    classes: list[str] | None = None  # the order of each row's probabilities
+    predictions: list[float | int | str | bool | None]
+    probabilities: list[list[float]] | None = None
+    errors: dict[str, str] = {}  # row index -> why the model could not score that row
+
+
+@dataclass
+class Scores:
+    """A batch's answers as columns: cheap to build, to serialise and to log."""
+
+    predictions: list[Any]
+    probabilities: list[list[float]] | None
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def __add__(self, other: Scores) -> Scores:
+        offset = len(self.predictions)
+        both = None
+        if self.probabilities is not None or other.probabilities is not None:
+            width = len((self.probabilities or other.probabilities or [[]])[0])
+            fill = [[float("nan")] * width]
+            both = (self.probabilities or fill * len(self.predictions)) + (
+                other.probabilities or fill * len(other.predictions)
+            )
+        errors = {**self.errors, **{offset + i: why for i, why in other.errors.items()}}
+        return Scores(self.predictions + other.predictions, both, errors)
+
+    def table(self, classes: list[str]) -> pd.DataFrame:
+        """One row per prediction, for the prediction log."""
+        frame = pd.DataFrame({"prediction": self.predictions})
+        if self.probabilities is not None:
+            columns = [f"probability.{name}" for name in classes]
+            frame = frame.join(pd.DataFrame(self.probabilities, columns=columns))
+        if self.errors:
+            frame["error"] = pd.Series(self.errors, dtype=object)
+        return frame
 
 
 class Metadata(BaseModel):
@@ -118,28 +155,20 @@ class Predictor:
         if self.model is None:
             raise ServiceUnavailable(f"the model did not load: {self.load_error}")
 
-    def _score(self, frame: pd.DataFrame) -> list[Prediction]:
+    def _score(self, frame: pd.DataFrame) -> Scores:
         if hasattr(self.model, "predict_proba"):  # one pass: the class is the likeliest one
             probabilities = self.model.predict_proba(frame)
             predicted = self.model.classes_[probabilities.argmax(axis=1)]
+            scores = Scores(predicted.tolist(), probabilities.tolist())
         else:
-            probabilities, predicted = None, self.model.predict(frame)
-        results = []
-        for index, value in enumerate(predicted):
-            plain = value.item() if hasattr(value, "item") else value
-            scores = None
-            if probabilities is not None:
-                scores = dict(zip(self.classes, map(float, probabilities[index]), strict=True))
-            if isinstance(plain, float) and not np.isfinite(plain):
-                results.append(Prediction(prediction=None, model_version=self.version,
-                                          error="the prediction is not a finite number"))  # fmt: skip
-                continue
-            results.append(
-                Prediction(prediction=plain, probabilities=scores, model_version=self.version)
-            )
-        return results
+            scores = Scores(self.model.predict(frame).tolist(), None)
+        for index, value in enumerate(scores.predictions):
+            if isinstance(value, float) and not math.isfinite(value):
+                scores.predictions[index] = None
+                scores.errors[index] = "the prediction is not a finite number"
+        return scores
 
-    def _score_rows(self, frame: pd.DataFrame) -> list[Prediction]:
+    def _score_rows(self, frame: pd.DataFrame) -> Scores:
         """Score the rows together; if that fails, halve and retry, so one bad row spoils no
         other and a large batch with one bad row costs a few calls, not one per row."""
         try:
@@ -149,13 +178,12 @@ class Predictor:
                 middle = len(frame) // 2
                 return self._score_rows(frame.iloc[:middle]) + self._score_rows(frame.iloc[middle:])
             reason = str(error).splitlines()[0][:200]
-            return [Prediction(prediction=None, model_version=self.version,
-                               error=f"the model cannot score this row: {reason}")]  # fmt: skip
+            return Scores([None], None, {0: f"the model cannot score this row: {reason}"})
 
-    def _logged(self, frame: pd.DataFrame, results: list[Prediction]) -> list[Prediction]:
-        """Hand the batch to the prediction log; it is turned into records off the request path."""
-        self.log.record(self.version, frame, results)
-        return results
+    def _logged(self, frame: pd.DataFrame, scores: Scores) -> Scores:
+        """Hand the batch to the prediction log; it is written off the request's path."""
+        self.log.record(self.version, frame, scores.table(self.classes))
+        return scores
 
     @bentoml.api(
         input_spec=PredictRequest,
@@ -167,7 +195,18 @@ class Predictor:
         """One prediction per row, in order; concurrent requests are scored together."""
         self._require_model()
         frame = rows_to_frame(rows, self.schema)
-        return self._logged(frame, self._score_rows(frame))
+        scores = self._logged(frame, self._score_rows(frame))
+        probabilities = scores.probabilities or [None] * len(scores.predictions)
+        return [
+            Prediction(
+                prediction=value,
+                probabilities=None if row is None or index in scores.errors
+                else dict(zip(self.classes, row, strict=True)),
+                model_version=self.version,
+                error=scores.errors.get(index),
+            )
+            for index, (value, row) in enumerate(zip(scores.predictions, probabilities, strict=True))
+        ]  # fmt: skip
 
     @bentoml.api(input_spec=BatchRequest)
     def predict_batch(self, rows: BatchRows) -> BatchResponse:
@@ -186,12 +225,20 @@ class Predictor:
         return self._batch(frame)
 
     def _batch(self, frame: pd.DataFrame) -> BatchResponse:
-        results = self._logged(frame, self._score_rows(frame))
+        scores = self._logged(frame, self._score_rows(frame))
+        probabilities = scores.probabilities
+        if probabilities is not None and scores.errors:  # JSON has no NaN: an error row gets []
+            probabilities = [
+                [] if i in scores.errors else row for i, row in enumerate(probabilities)
+            ]
         return BatchResponse(
             model_name=str(METADATA["registered_model"]),
             model_version=self.version,
-            rows=len(results),
-            predictions=results,
+            rows=len(scores.predictions),
+            classes=self.classes if probabilities is not None else None,
+            predictions=scores.predictions,
+            probabilities=probabilities,
+            errors={str(index): why for index, why in scores.errors.items()},
         )
 
     @api.get("/metadata")
