@@ -41,32 +41,36 @@ TASKS = ("classification", "regression")
 LOCKED_IMPORT_NAMES = frozenset(
     """
     a2wsgi aiohappyeyeballs aiohttp aiohttp_asgi_connector aiosignal aiosqlite alembic
-    annotated_doc annotated_types anyio argon2 arrow asgiref asttokens attr attrs benchmarks
-    bentoml bentoml_cli bleach blinker bs4 cachetools category_encoders cattr cattrs certifi
-    cffi cfgv charset_normalizer circus click click_option_group cloudpickle comm contourpy
-    cryptography cycler databricks dateutil debugpy deepchecks defusedxml distlib docker
-    dotenv example executing fastapi fastjsonschema filelock flask flask_cors formulaic fqdn
-    frozenlist fsspec git gitdb google graphene graphql graphql_relay gunicorn h11 httpcore
-    httpx httpx_ws huey identify idna importlib_metadata iniconfig interface_meta ipykernel
-    ipykernel_launcher ipython_pygments_lexers ipywidgets isoduration itsdangerous jedi
-    jinja2 joblib jsonpickle jsonpointer jsonschema jsonschema_specifications jupyter
-    jupyter_client jupyter_core jupyter_events jupyter_server jupyter_server_terminals
-    jupyterlab_plotly jupyterlab_pygments jupyterlab_widgets kiwisolver lark mako
-    markdown_it markupsafe matplotlib matplotlib_inline mdurl mistune mlflow mpl_toolkits
+    annotated_doc annotated_types anyio argon2 arrow asgiref asttokens attr attrs
+    benchmarks bentoml bentoml_cli bidict bleach blinker brotli bs4 cachetools
+    category_encoders cattr cattrs certifi cffi cfgv charset_normalizer circus click
+    click_option_group cloudpickle comm configargparse contourpy cryptography cycler
+    databricks dateutil debugpy deepchecks defusedxml distlib docker dotenv engineio
+    example executing fastapi fastjsonschema filelock flask flask_cors flask_login
+    formulaic fqdn frozenlist fsspec gevent geventhttpclient git gitdb google graphene
+    graphql graphql_relay greenlet gunicorn h11 harfile httpcore httpx httpx_ws huey
+    hypothesis hypothesis_graphql identify idna importlib_metadata iniconfig
+    interface_meta ipykernel ipykernel_launcher ipython_pygments_lexers ipywidgets
+    isoduration itsdangerous jedi jinja2 joblib jsonpickle jsonpointer jsonschema
+    jsonschema_rs jsonschema_specifications jupyter jupyter_client jupyter_core
+    jupyter_events jupyter_server jupyter_server_terminals jupyterlab_plotly
+    jupyterlab_pygments jupyterlab_widgets kiwisolver lark locust mako markdown_it
+    markupsafe matplotlib matplotlib_inline mdurl mistune mlflow mpl_toolkits msgpack
     multidict multipart narwhals nbclient nbconvert nbformat nest_asyncio2 nodeenv numpy
-    opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters parso
-    pathspec patsy pexpect pip pip_requirements_parser pkg_resources platformdirs plotly
-    pluggy pre_commit pre_commit_hooks prettytable prometheus_client prompt_toolkit
-    propcache psutil ptyprocess pure_eval py pyarrow pyasn1 pyasn1_modules pycparser
-    pydantic pydantic_core pygments pylab pynvml pyparsing pytest python_discovery
-    python_multipart python_utils pythonjsonlogger pytz referencing requests
-    rfc3339_validator rfc3986_validator rfc3987_syntax rich rich_toolkit rpds ruamel ruff
-    schema scipy send2trash setuptools shellingham simple_di six sklearn skops smmap
-    soupsieve sqlalchemy sqlparse stack_data starlette statsmodels tenacity terminado
-    threadpoolctl tinycss2 tomli_w tornado tqdm traitlets typer typing_extensions
-    typing_inspection tzdata uri_template urllib3 uv uvicorn virtualenv watchfiles wcwidth
-    webcolors webencodings websocket werkzeug widgetsnbextension wrapt wsproto yaml yarl
-    zipp zmq
+    opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters
+    parso pathspec patsy pexpect pip pip_requirements_parser pkg_resources platformdirs
+    plotly pluggy pre_commit pre_commit_hooks prettytable prometheus_client
+    prompt_toolkit propcache psutil ptyprocess pure_eval py pyarrow pyasn1
+    pyasn1_modules pycparser pydantic pydantic_core pygments pylab pynvml pyparsing
+    pyrate_limiter pytest pytest_locust python_discovery python_multipart python_utils
+    pythonjsonlogger pytz referencing requests rfc3339_validator rfc3986_validator
+    rfc3987_syntax rich rich_toolkit rpds ruamel ruff schema schemathesis scipy
+    send2trash setuptools shellingham simple_di simple_websocket six sklearn skops smmap
+    socketio sortedcontainers soupsieve sqlalchemy sqlparse stack_data starlette
+    statsmodels tenacity terminado threadpoolctl tinycss2 tomli_w tornado tqdm traitlets
+    typer typing_extensions typing_inspection tzdata uri_template urllib3 uv uvicorn
+    virtualenv watchfiles wcwidth webcolors webencodings websocket werkzeug
+    widgetsnbextension wrapt wsproto yaml yarl zipp zmq zope
     """.split()  # noqa: SIM905 - a word list reads better than 200 quoted strings
 )
 
