@@ -128,11 +128,12 @@ COOKIECUTTER = re.compile(r"cookiecutter\.")
 
 
 def tracked_files(project: Path) -> set[str]:
-    return {
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.relative_to(project).parts
-    }
+    """What git would commit: tracked files and new ones its .gitignore does not exclude."""
+    done = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=project, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {name for name in done.stdout.splitlines() if (project / name).is_file()}
 
 
 @pytest.fixture(scope="module", params=COMBOS)
