@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.serve_benchmark import (
 
 pytestmark = pytest.mark.e2e
 SECONDS = int(os.environ.get("LOAD_TEST_SECONDS", "20"))
-WARMUP = int(os.environ.get("LOAD_TEST_WARMUP", "45"))
+WARMUP = int(os.environ.get("LOAD_TEST_WARMUP", "60"))  # as the benchmark: memory settles first
 USERS = 8  # twice the benchmark's concurrency (make bench-serve --users 4)
 
 
