@@ -136,7 +136,9 @@ def test_production_card_fetches_the_reports_from_the_mlflow_run(workdir: Path) 
     uri = f"sqlite:///{workdir / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     built = with_reports(workdir / "staging-job")
-    with mlflow.start_run() as run:
+    # artifacts under the test's folder, not ./mlruns of wherever pytest was started
+    experiment = mlflow.create_experiment("cards", artifact_location=str(workdir / "artifacts"))
+    with mlflow.start_run(experiment_id=experiment) as run:
         mlflow.log_artifacts(str(built.reports), artifact_path="reports")
     layout = Layout(workdir / "production-job")  # nothing here: production reruns nothing
     soup = page(model_card.write(layout, record(run_id=run.info.run_id), uri, []))

@@ -8,7 +8,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 pytestmark = pytest.mark.e2e
-EXAMPLES_PER_OPERATION = 200  # 8 operations: well over 1,000 requests in all
+EXAMPLES_PER_OPERATION = 300  # 8 operations: well over 1,000 requests in all
 SENT: list[int] = []
 
 

@@ -63,9 +63,9 @@ class BatchResponse(BaseModel):
     model_name: str
     model_version: str
     rows: int
-    classes: list[str] | None = None  # the order of each row's probabilities
+    classes: list[str] = []  # the order of each row's probabilities (none for regression)
     predictions: list[float | int | str | bool | None]
-    probabilities: list[list[float]] | None = None
+    probabilities: list[list[float]] = []  # empty for regression
     errors: dict[str, str] = {}  # row index -> why the model could not score that row
 
 
@@ -235,9 +235,9 @@ class Predictor:
             model_name=str(METADATA["registered_model"]),
             model_version=self.version,
             rows=len(scores.predictions),
-            classes=self.classes if probabilities is not None else None,
+            classes=self.classes if probabilities is not None else [],
             predictions=scores.predictions,
-            probabilities=probabilities,
+            probabilities=probabilities or [],
             errors={str(index): why for index, why in scores.errors.items()},
         )
 
