@@ -4,7 +4,7 @@ One run, one model version, loopback only, load from locust (a real load generat
 - bento, single row: one row per request, adaptive batching merging concurrent requests;
 - bento, batched: BATCH_ROWS rows per JSON request, and FILE_ROWS per Parquet upload;
 - mlflow, single row: `mlflow models serve` on the same MLflow model files;
-- in-process: `predict` (and `predict_proba`) on a frame, no HTTP: the ceiling.
+- in-process: `predict_proba` (or `predict`), the one pass the service makes, no HTTP: the ceiling.
 Then a soak: the bento under twice the concurrency, watching errors and the server's memory.
 """
 
