@@ -92,3 +92,19 @@ def test_parquet_reaches_disk_on_time_under_steady_traffic(
             break
         time.sleep(0.05)
     assert len(pd.read_parquet(next(tmp_path.glob("predictions-*.parquet")))) == 2
+
+
+def test_a_part_file_appears_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers poll the folder while the writer works: a half-written part must not show."""
+
+    def write_half_then_fail(frame: pd.DataFrame, path: Path, **_: object) -> None:
+        Path(path).write_bytes(b"PAR1")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", write_half_then_fail)
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    log.record("7", ROWS, OUTPUTS)
+    log.flush()
+    assert list(tmp_path.iterdir()) == [] and log.dropped == 2 and "disk full" in log.last_error

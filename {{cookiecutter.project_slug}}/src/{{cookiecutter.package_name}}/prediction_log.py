@@ -1,7 +1,8 @@
 """Every prediction the service makes, kept for monitoring: inputs, outputs, model version, time.
 
 The sink is a local file by default: JSON lines, or Parquet when PREDICTION_LOG ends in
-`.parquet` (written as numbered part files, since a Parquet file cannot be appended to).
+`.parquet` (written as numbered part files, since a Parquet file cannot be appended to; each
+part takes its name only once whole, so a reader never opens a half-written file).
 Set PREDICTION_LOG to another path to move it, or to `off` to stop logging.
 
 Logging must never fail or slow a request: records go onto a bounded queue that a background
@@ -182,7 +183,13 @@ class PredictionLog:
         self._part += 1
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         name = f"{self.path.stem}-{stamp}-{os.getpid()}-{self._part:05d}.parquet"
-        pd.concat(self._pending, ignore_index=True).to_parquet(self.path.with_name(name))
+        final_path = self.path.with_name(name)
+        partial = final_path.with_name(f".{name}.partial")  # hidden from globs and datasets
+        try:
+            pd.concat(self._pending, ignore_index=True).to_parquet(partial)
+            partial.replace(final_path)  # readers see a whole part file or none
+        finally:
+            partial.unlink(missing_ok=True)
         self._pending = []
         self._last_file = time.monotonic()
         return waiting
