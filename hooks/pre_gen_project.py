@@ -48,7 +48,7 @@ LOCKED_IMPORT_NAMES = frozenset(
     databricks dateutil debugpy deepchecks defusedxml distlib docker dotenv engineio
     example executing fastapi fastjsonschema filelock flask flask_cors flask_login
     formulaic fqdn frozenlist fsspec gevent geventhttpclient git gitdb google graphene
-    graphql graphql_relay greenlet gunicorn h11 harfile httpcore httpx httpx_ws huey
+    graphql graphql_relay greenlet gunicorn h11 harfile httpcore httptools httpx httpx_ws huey
     hypothesis hypothesis_graphql identify idna importlib_metadata iniconfig
     interface_meta ipykernel ipykernel_launcher ipython_pygments_lexers ipywidgets
     isoduration itsdangerous jedi jinja2 joblib jsonpickle jsonpointer jsonschema
@@ -68,7 +68,7 @@ LOCKED_IMPORT_NAMES = frozenset(
     send2trash setuptools shellingham simple_di simple_websocket six sklearn skops smmap
     socketio sortedcontainers soupsieve sqlalchemy sqlparse stack_data starlette
     statsmodels tenacity terminado threadpoolctl tinycss2 tomli_w tornado tqdm traitlets
-    typer typing_extensions typing_inspection tzdata uri_template urllib3 uv uvicorn
+    typer typing_extensions typing_inspection tzdata uri_template urllib3 uv uvicorn uvloop
     virtualenv watchfiles wcwidth webcolors webencodings websocket werkzeug
     widgetsnbextension wrapt wsproto yaml yarl zipp zmq zope
     """.split()  # noqa: SIM905 - a word list reads better than 200 quoted strings

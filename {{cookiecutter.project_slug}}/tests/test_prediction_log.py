@@ -14,6 +14,9 @@ from {{ cookiecutter.package_name }} import (
 from {{ cookiecutter.package_name }}.prediction_log import (
     PredictionLog,
 )
+from {{ cookiecutter.package_name }}.smoke import (
+    serving_environment,
+)
 
 ROWS = [{"size": 1.5, "colour": "red"}, {"size": 2.0, "colour": "blue"}]
 OUTPUTS = [
@@ -108,3 +111,55 @@ def test_a_part_file_appears_whole_or_not_at_all(
     log.record("7", ROWS, OUTPUTS)
     log.flush()
     assert list(tmp_path.iterdir()) == [] and log.dropped == 2 and "disk full" in log.last_error
+
+
+def test_requests_waiting_together_are_written_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load one write serves many requests, each row keeping its own version."""
+    writes: list[int] = []
+    as_json_lines = prediction_log.as_json_lines
+
+    def slow_first_write(batches: list) -> str:
+        writes.append(len(batches))
+        if len(writes) == 1:
+            time.sleep(0.3)  # the next requests queue up meanwhile
+        return as_json_lines(batches)
+
+    monkeypatch.setattr(prediction_log, "as_json_lines", slow_first_write)
+    log = PredictionLog(str(tmp_path / "p.jsonl"))
+    for version in "1234":
+        log.record(version, ROWS, OUTPUTS)
+    log.flush()
+    records = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert [r["model_version"] for r in records] == list("11223344")
+    assert [r["inputs"] for r in records] == ROWS * 4 and log.written == 8
+    assert len(writes) <= 2 and sum(writes) == 4
+
+
+def test_a_relative_log_path_is_made_absolute_for_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bentoml serve` runs from inside the bento: a relative path would land in the store."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PREDICTION_LOG", raising=False)
+    default = tmp_path / "prediction-logs" / "predictions.parquet"
+    assert serving_environment()["PREDICTION_LOG"] == str(default)
+    monkeypatch.setenv("PREDICTION_LOG", "logs/p.jsonl")
+    assert serving_environment()["PREDICTION_LOG"] == str(tmp_path / "logs" / "p.jsonl")
+    for kept in ("off", "/var/log/model/p.parquet"):
+        monkeypatch.setenv("PREDICTION_LOG", kept)
+        assert serving_environment()["PREDICTION_LOG"] == kept
+
+
+def test_parquet_parts_with_and_without_errors_read_as_one_table(tmp_path: Path) -> None:
+    """The service always logs a typed `error` column, so parts share one schema."""
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    clean = pd.DataFrame({"prediction": [1, 0], "error": pd.Series([None, None], dtype="string")})
+    failed = clean.assign(error=pd.Series([None, "cannot score"], dtype="string"))
+    for outputs in (clean, failed):
+        log.record("7", ROWS, outputs)
+        log.flush()
+    assert len(list(tmp_path.glob("predictions-*.parquet"))) == 2
+    table = pd.read_parquet(tmp_path)
+    assert table["output.error"].tolist()[-1] == "cannot score" and len(table) == 4

@@ -238,6 +238,21 @@ def test_a_failing_log_sink_never_fails_a_request(
     assert "NotADirectoryError" in log["last_error"] or "FileExistsError" in log["last_error"]
 
 
+def test_by_default_the_log_is_parquet_under_the_folder_serving_started_from(
+    built: Path, rows: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buffered rows reach disk when the server stops, not only every 30 s."""
+    monkeypatch.delenv("PREDICTION_LOG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    record = json.loads((built / "reports" / "package.json").read_text())
+    with serving(record["bento"]) as url:
+        predict(url, rows)
+        predict(url, rows[:1])
+    logged = pd.read_parquet(tmp_path / "prediction-logs")
+    assert len(logged) == len(rows) + 1 and set(logged["model_version"]) == {"1"}
+    assert logged["output.error"].isna().all() and "output.prediction" in logged
+
+
 def test_an_oversize_upload_is_refused_before_it_is_read(service: str) -> None:
     import http.client
 

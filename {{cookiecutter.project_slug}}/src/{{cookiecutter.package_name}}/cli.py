@@ -99,13 +99,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: serving.port)")] = None,
 ) -> None:
     """Serve the last packaged bento with `bentoml serve` (foreground)."""
-    from .smoke import bentoml_command
+    from .smoke import bentoml_command, serving_environment
 
     with project(params) as (config, layout):
         command = [*bentoml_command(), "serve", _bento_tag(layout), "--host", config.serving.host]
         command += ["--port", str(port or config.serving.port)]
         typer.echo(" ".join(command))
-        os.execv(command[0], command)
+        os.execve(command[0], command, serving_environment())
 
 
 def sample_rows(params: Params, layout: Layout, count: int) -> list[dict[str, Any]]:

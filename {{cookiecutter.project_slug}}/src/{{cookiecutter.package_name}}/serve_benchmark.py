@@ -4,7 +4,8 @@ One run, one model version, loopback only, load from locust (a real load generat
 - bento, single row: one row per request, adaptive batching merging concurrent requests;
 - bento, batched: BATCH_ROWS rows per JSON request, and FILE_ROWS per Parquet upload;
 - mlflow, single row: `mlflow models serve` on the same MLflow model files;
-- in-process: `predict_proba` (or `predict`), the one pass the service makes, no HTTP: the ceiling.
+- in-process: `predict_proba` (or `predict`), the one pass the service makes, no HTTP, on frames
+  as large as the uploads (a forest scores 10,000 rows at twice the rate of 1,000): the ceiling.
 Then a soak: the bento under twice the concurrency, watching errors and the server's memory.
 """
 
@@ -30,7 +31,7 @@ from .errors import PipelineError
 from .smoke import free_port, run_server, serving
 
 BATCH_ROWS = 100  # rows per batched JSON request
-FILE_ROWS = 1_000  # rows per uploaded Parquet file
+FILE_ROWS = 10_000  # rows per uploaded Parquet file, and per in-process call (the ceiling)
 WARMUP_SECONDS = 60  # load before the soak's memory baseline
 
 
@@ -169,9 +170,9 @@ def run(
 
     model_path = bentoml.models.get(bento_model).path_of("mlflow_model")
     model = mlflow.sklearn.load_model(model_path)
-    test = test.sample(max(len(test), 1000), replace=len(test) < 1000, random_state=0)
+    test = test.sample(max(len(test), FILE_ROWS), replace=len(test) < FILE_ROWS, random_state=0)
     rows = json.loads(test.head(BATCH_ROWS).to_json(orient="records"))
-    ceiling_batch, ceiling_single = in_process(model, test.head(1000))
+    ceiling_batch, ceiling_single = in_process(model, test.head(FILE_ROWS))
     results: list[Result] = [ceiling_batch, ceiling_single]
     with serving(bento) as url:
         pid = server_pid(url)

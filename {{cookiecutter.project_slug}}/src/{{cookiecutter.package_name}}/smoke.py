@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PipelineError
+from .prediction_log import DEFAULT_PATH
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,6 +33,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 def bentoml_command() -> list[str]:
     script = Path(sys.executable).with_name("bentoml")
     return [str(script)] if script.exists() else [sys.executable, "-m", "bentoml"]
+
+
+def serving_environment() -> dict[str, str]:
+    """The environment for `bentoml serve`, with a relative PREDICTION_LOG made absolute.
+
+    The service runs from inside its bento, so a relative path would put the log in the bento
+    store; resolved here, it lands under the folder serving was started from.
+    """
+    target = os.environ.get("PREDICTION_LOG", DEFAULT_PATH)
+    if target not in {"", "off"} and not Path(target).is_absolute():
+        target = str(Path.cwd() / target)
+    return {**os.environ, "PREDICTION_LOG": target}
 
 
 def http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple[int, Any]:
@@ -58,7 +71,8 @@ def serving(
     """Run `bentoml serve` for the duration of the block; yields the base URL."""
     port = port or free_port(host)
     command = [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)]
-    with run_server(command, f"http://{host}:{port}", "bentoml serve", timeout) as url:
+    url = f"http://{host}:{port}"
+    with run_server(command, url, "bentoml serve", timeout, env=serving_environment()) as url:
         yield url
 
 
