@@ -15,6 +15,7 @@ cost of a request.
 from __future__ import annotations
 
 import gc
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -104,6 +105,10 @@ class Scores:
         return frame
 
 
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 class Metadata(BaseModel):
     model_name: str
     model_version: str
@@ -183,10 +188,15 @@ class Predictor:
         scores = Scores(
             predicted.tolist(), None if probabilities is None else probabilities.tolist()
         )
-        if predicted.dtype.kind == "f":  # JSON has no NaN or infinity: such a row is an error
-            for index in np.flatnonzero(~np.isfinite(predicted)).tolist():
-                scores.predictions[index] = None
-                scores.errors[index] = "the prediction is not a finite number"
+        # JSON has no NaN or infinity: such a prediction is an error
+        bad: list[int] = []  # ints, booleans and text are always fine
+        if predicted.dtype.kind == "f":
+            bad = np.flatnonzero(~np.isfinite(predicted)).tolist()
+        elif predicted.dtype.kind == "O":
+            bad = [i for i, value in enumerate(scores.predictions) if _not_finite(value)]
+        for index in bad:
+            scores.predictions[index] = None
+            scores.errors[index] = "the prediction is not a finite number"
         return scores
 
     def _score_rows(self, frame: pd.DataFrame) -> Scores:
