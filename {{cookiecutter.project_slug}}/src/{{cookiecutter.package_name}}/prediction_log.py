@@ -2,10 +2,10 @@
 
 The sink is a local file. By default it is Parquet: columnar and typed, what a monitoring job
 reads, and cheap to write (JSON lines halved the service's throughput on 10,000-row uploads,
-since their writer shares the request's interpreter). It is written as numbered part files, `predictions-<time>-<pid>-<n>.parquet`,
-since a Parquet file cannot be appended to: a part holds up to 50,000 rows and reaches disk at
-least every FLUSH_SECONDS and when the server stops; each takes its name only once whole, so a
-reader never opens a half-written file. A PREDICTION_LOG path not ending in `.parquet` gets JSON
+since their writer shares the request's interpreter). It is written as numbered part files,
+`predictions-<time>-<pid>-<n>.parquet`, since a Parquet file cannot be appended to: a part holds
+up to 50,000 rows and reaches disk at least every FLUSH_SECONDS and when the server stops; each
+takes its name only once whole, so a reader never opens a half-written file. A PREDICTION_LOG path not ending in `.parquet` gets JSON
 lines, written as they come. Set PREDICTION_LOG to move the log, or to `off` to stop logging.
 
 Logging must never fail or slow a request: records go onto a bounded queue that a background
@@ -40,11 +40,17 @@ logger = logging.getLogger(__name__)
 Batch = tuple[str, str, Any, Any]  # (at, model_version, inputs, outputs) of one request
 
 
+def _rows(batches: list[Batch]) -> int:
+    return sum(len(inputs) for _, _, inputs, _ in batches)
+
+
 def _frames(batches: list[Batch]) -> tuple[list[tuple[str, str, int]], pd.DataFrame, pd.DataFrame]:
     """Many requests' inputs and outputs as two frames of equal length (pandas writes them fast,
     in C), and each request's (at, model_version, rows)."""
     heads, frames, results = [], [], []
     for at, version, inputs, outputs in batches:
+        if callable(outputs):  # built here, on the log's thread, not on the request's
+            outputs = outputs()
         frame = inputs if isinstance(inputs, pd.DataFrame) else pd.DataFrame(list(inputs))
         result = outputs if isinstance(outputs, pd.DataFrame) else pd.DataFrame(list(outputs))
         if len(result) != len(frame):
@@ -115,8 +121,8 @@ class PredictionLog:
         return "off" if self.path is None else str(self.path)
 
     def record(self, model_version: str, inputs: Any, outputs: Any) -> None:
-        """Queue one batch (frames, or lists of dicts, of rows and outputs); never raises or
-        blocks.
+        """Queue one batch: its rows (a frame or a list of dicts) and, one per row, its outputs
+        (the same, or a function returning a frame); never raises or blocks.
 
         Turning it into records happens on the log's thread, off the request's path.
         """
@@ -124,11 +130,11 @@ class PredictionLog:
             return
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         with self._lock:
-            full = self._waiting + len(outputs) > MAX_WAITING_ROWS
+            full = self._waiting + len(inputs) > MAX_WAITING_ROWS
             if not full:
-                self._waiting += len(outputs)
+                self._waiting += len(inputs)
         if full:
-            self._fail("the log queue is full (the sink is slower than the traffic)", len(outputs))
+            self._fail("the log queue is full (the sink is slower than the traffic)", len(inputs))
             return
         self._queue.put_nowait((at, model_version, inputs, outputs))
 
@@ -157,7 +163,7 @@ class PredictionLog:
         while True:
             batches, signal = self._take()
             with self._lock:
-                self._waiting -= sum(len(batch[3]) for batch in batches)
+                self._waiting -= _rows(batches)
             due = signal is not _BUSY or time.monotonic() - self._last_file > FLUSH_SECONDS
             self._write(batches, final=due)
             if isinstance(signal, threading.Event):
@@ -177,7 +183,7 @@ class PredictionLog:
         rows = 0
         while isinstance(item, tuple):
             batches.append(item)
-            rows += len(item[3])
+            rows += len(item[2])
             if rows >= ROWS_PER_WRITE:
                 return batches, _BUSY
             try:
@@ -189,8 +195,7 @@ class PredictionLog:
     def _write(self, batches: list[Batch], final: bool) -> None:
         """Write batches (or only flush, given none); a failure drops and counts their rows."""
         parquet = self.path is not None and self.path.suffix == ".parquet"
-        unwritten = sum(len(batch[3]) for batch in batches)
-        unwritten += self._pending_rows
+        unwritten = _rows(batches) + self._pending_rows
         try:
             self.written += (self._write_parquet if parquet else self._write_jsonl)(batches, final)
         except Exception as exc:  # a full disk or a read-only mount must not reach the caller
@@ -205,12 +210,12 @@ class PredictionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as sink:
             sink.write(lines)
-        return sum(len(batch[3]) for batch in batches)
+        return _rows(batches)
 
     def _write_parquet(self, batches: list[Batch], final: bool) -> int:
         """Buffer rows; write a part file when enough are waiting, or when asked to."""
         self._pending += batches
-        self._pending_rows += sum(len(batch[3]) for batch in batches)
+        self._pending_rows += _rows(batches)
         waiting = self._pending_rows
         if not waiting or (waiting < PARQUET_ROWS_PER_FILE and not final):
             return 0

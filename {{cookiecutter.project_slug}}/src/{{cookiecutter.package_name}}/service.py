@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -212,8 +213,9 @@ class Predictor:
             return Scores([None], None, {0: f"the model cannot score this row: {reason}"})
 
     def _logged(self, frame: pd.DataFrame, scores: Scores) -> Scores:
-        """Hand the batch to the prediction log; it is written off the request's path."""
-        self.log.record(self.version, frame, scores.table(self.classes))
+        """Hand the batch to the prediction log; its table is built and written off the
+        request's path."""
+        self.log.record(self.version, frame, partial(scores.table, self.classes))
         return scores
 
     @bentoml.api(

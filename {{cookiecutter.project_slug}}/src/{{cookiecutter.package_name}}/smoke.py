@@ -72,8 +72,8 @@ def serving(
     port = port or free_port(host)
     command = [*bentoml_command(), "serve", bento, "--host", host, "--port", str(port)]
     url = f"http://{host}:{port}"
-    with run_server(command, url, "bentoml serve", timeout, env=serving_environment()) as url:
-        yield url
+    with run_server(command, url, "bentoml serve", timeout, env=serving_environment()) as served:
+        yield served
 
 
 @contextmanager

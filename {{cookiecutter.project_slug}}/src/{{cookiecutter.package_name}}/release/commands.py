@@ -52,7 +52,7 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
         )
         notes = [*notes, f"model card: {card.relative_to(layout.root)}"]
     except Exception as exc:
-        reason = model_card.CREDENTIALS.sub("://", f"{type(exc).__name__}: {exc}")[:300]
+        reason = model_card.without_credentials(f"{type(exc).__name__}: {exc}")[:300]
         notes = [*notes, f"model card not written: {reason}"]
     publish(record_table(record, notes))
 

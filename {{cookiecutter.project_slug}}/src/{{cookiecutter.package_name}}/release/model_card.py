@@ -56,6 +56,11 @@ class MetricRow:
         return "better" if improved else "worse"
 
 
+def without_credentials(text: str) -> str:
+    """Text (an error, say) with any `user:password@` of a URI in it taken out."""
+    return CREDENTIALS.sub("://", text)
+
+
 def public_server(tracking_uri: str) -> str | None:
     """The MLflow UI's address when the tracking store is a server; never its credentials."""
     parts = urlsplit(tracking_uri)
@@ -111,7 +116,7 @@ def fetch_reports(layout: Layout, record: ReleaseRecord, tracking_uri: str) -> s
             tracking_uri=tracking_uri,
         )
     except Exception as exc:  # the card is still worth having without the full reports
-        reason = CREDENTIALS.sub("://", str(exc).splitlines()[0][:200])  # MLflow quotes its URI
+        reason = without_credentials(str(exc).splitlines()[0][:200])  # MLflow quotes its URI
         return f"MLflow run {record.run_id} is not reachable here ({reason})"
     return None
 
