@@ -34,6 +34,21 @@ def test_clean_sample_passes_every_gate(trained) -> None:
     assert (layout.deepchecks / scripts.pop()).stat().st_size > 1_000_000
 
 
+def test_a_rerun_replaces_the_reports_instead_of_writing_beside_them(trained) -> None:
+    """deepchecks writes "<name> (1).html" next to an existing report; the gate must not let
+    last run's report pass for this run's."""
+    params, layout = trained
+    run_stage("validate_model", params, layout)
+    before = {page.name: page.stat().st_mtime_ns for page in layout.deepchecks.glob("*.html")}
+    run_stage("validate_data", params, layout)
+    run_stage("validate_model", params, layout)
+    after = {page.name: page.stat().st_mtime_ns for page in layout.deepchecks.glob("*.html")}
+    assert sorted(after) == sorted(before) == [
+        "data_integrity.html", "model_evaluation.html", "train_test_validation.html"
+    ]  # fmt: skip
+    assert all(after[name] > before[name] for name in after)  # written anew
+
+
 def test_unreachable_metric_floor_fails_the_model_gate(trained, workdir) -> None:
     _, layout = trained
     floor = {"accuracy": 1.01} if CLASSIFICATION else {"r2": 0.99}

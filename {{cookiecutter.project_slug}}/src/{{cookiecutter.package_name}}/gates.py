@@ -92,6 +92,9 @@ def run_suite(layout: Layout, key: str, suite: Any, report: GateReport, **inputs
     result = suite.run(**inputs)
     layout.deepchecks.mkdir(parents=True, exist_ok=True)
     path = layout.deepchecks / f"{key}.html"
+    # deepchecks never overwrites: it would write "<key> (1).html" beside last run's report,
+    # which then passed for this run's (linked, logged to MLflow, in the model card).
+    path.unlink(missing_ok=True)
     # Plain HTML, not the ipywidgets page: it renders offline and weighs half as much;
     # its plotly bundle is then shared by all reports instead of inlined in each.
     result.save_as_html(str(path), as_widget=False)
