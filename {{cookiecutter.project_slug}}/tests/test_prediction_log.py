@@ -163,3 +163,22 @@ def test_parquet_parts_with_and_without_errors_read_as_one_table(tmp_path: Path)
     assert len(list(tmp_path.glob("predictions-*.parquet"))) == 2
     table = pd.read_parquet(tmp_path)
     assert table["output.error"].tolist()[-1] == "cannot score" and len(table) == 4
+
+
+def test_pending_rows_join_batches_whose_columns_differ() -> None:
+    """A column that only some batches have is missing in the others' rows; text stays text."""
+    pending = prediction_log.PendingRows()
+    numbers = pd.DataFrame({"size": [1.5, 2.0], "rooms": [3.0, 4.0]})  # one dtype: one block
+    pending.add("t1", "7", numbers, {"prediction": [1, 0],
+                "error": pd.array([None, None], dtype="string")})  # fmt: skip
+    pending.add("t2", "8", ROWS[:1], OUTPUTS[:1])  # rows as dicts, nested probabilities
+    table = pending.table()
+    assert table["at"].tolist() == ["t1", "t1", "t2"]
+    assert table["model_version"].tolist() == ["7", "7", "8"]
+    assert table["inputs.size"].tolist() == [1.5, 2.0, 1.5]
+    assert table["inputs.rooms"].tolist()[:2] == [3.0, 4.0] and pd.isna(table["inputs.rooms"][2])
+    assert pd.isna(table["inputs.colour"][0]) and table["inputs.colour"][2] == "red"
+    assert table["output.probabilities.1"].tolist()[2] == 0.8
+    assert table["output.error"].dtype == "string" and table["output.error"].isna().all()
+    with pytest.raises(ValueError, match="2 input rows"):
+        pending.add("t3", "7", ROWS, OUTPUTS[:1])

@@ -23,9 +23,11 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 DEFAULT_PATH = "prediction-logs/predictions.parquet"
@@ -44,15 +46,22 @@ def _rows(batches: list[Batch]) -> int:
     return sum(len(inputs) for _, _, inputs, _ in batches)
 
 
+def _frame(values: Any) -> pd.DataFrame:
+    """A batch's inputs or outputs: a frame, columns, rows as dicts, or a function returning
+    one of these, built here, on the log's thread, not on the request's."""
+    if callable(values):
+        values = values()
+    if isinstance(values, pd.DataFrame):
+        return values
+    return pd.DataFrame(values if isinstance(values, Mapping) else list(values))
+
+
 def _frames(batches: list[Batch]) -> tuple[list[tuple[str, str, int]], pd.DataFrame, pd.DataFrame]:
     """Many requests' inputs and outputs as two frames of equal length (pandas writes them fast,
     in C), and each request's (at, model_version, rows)."""
     heads, frames, results = [], [], []
     for at, version, inputs, outputs in batches:
-        if callable(outputs):  # built here, on the log's thread, not on the request's
-            outputs = outputs()
-        frame = inputs if isinstance(inputs, pd.DataFrame) else pd.DataFrame(list(inputs))
-        result = outputs if isinstance(outputs, pd.DataFrame) else pd.DataFrame(list(outputs))
+        frame, result = _frame(inputs), _frame(outputs)
         if len(result) != len(frame):
             raise ValueError(f"{len(frame)} input rows but {len(result)} outputs")
         heads.append((at, version, len(frame)))
@@ -77,16 +86,69 @@ def as_json_lines(batches: list[Batch]) -> str:
     )
 
 
-def as_table(batches: list[Batch]) -> pd.DataFrame:
-    """The same records as flat columns: at, model_version, inputs.<feature>, output.<key>."""
-    heads, frame, result = _frames(batches)
-    if "probabilities" in result:
-        probabilities = pd.json_normalize(result.pop("probabilities").tolist())
-        result = result.join(probabilities.add_prefix("probabilities."))
-    table = pd.concat([frame.add_prefix("inputs."), result.add_prefix("output.")], axis=1)
-    table.insert(0, "model_version", [version for _, version, count in heads for _ in range(count)])
-    table.insert(0, "at", [at for at, _, count in heads for _ in range(count)])
-    return table
+def _arrays(values: Any, prefix: str, text: set[str]) -> dict[str, np.ndarray]:
+    """A batch's inputs or outputs (as `_frame` takes them) as one array per column, without
+    building a frame; nested dicts (class probabilities) become `<key>.<class>`."""
+    if callable(values):
+        values = values()
+    if not isinstance(values, pd.DataFrame | Mapping):
+        rows = list(values)
+        values = pd.json_normalize(rows) if prefix == "output." else pd.DataFrame(rows)
+    if isinstance(values, pd.DataFrame) and len(values.columns) and values.dtypes.nunique() == 1:
+        block = values.to_numpy()  # one dtype (all numbers, say): one block, sliced for free
+        if isinstance(values.dtypes.iloc[0], pd.StringDtype):
+            text.update(prefix + str(name) for name in values.columns)
+        return {prefix + str(name): block[:, i] for i, name in enumerate(values.columns)}
+    arrays = {}
+    for name, column in values.items():
+        if isinstance(getattr(column, "dtype", None), pd.StringDtype):  # text even if all missing
+            text.add(prefix + str(name))
+        arrays[prefix + str(name)] = np.asarray(column)
+    return arrays
+
+
+class PendingRows:
+    """Parquet rows waiting for their part file, as arrays per column and batch.
+
+    Adding a batch costs microseconds, and a part's table is joined column by column, in C.
+    Building a table per request, or one from all of a part's requests at once, held the
+    interpreter for seconds per part, and stalled every request meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self.heads: list[tuple[str, str, int]] = []  # (at, model_version, rows) per batch
+        self.columns: dict[str, list[np.ndarray]] = {}
+        self.text: set[str] = set()
+        self.rows = 0
+
+    def add(self, at: str, version: str, inputs: Any, outputs: Any) -> None:
+        arrays = {**_arrays(inputs, "inputs.", self.text), **_arrays(outputs, "output.", self.text)}
+        count = len(inputs)
+        if any(len(values) != count for values in arrays.values()):
+            raise ValueError(f"{count} input rows but outputs of another length")
+        for name, parts in self.columns.items():  # absent from this batch: missing
+            if name not in arrays:
+                parts.append(np.full(count, None, dtype=object))
+        for name, values in arrays.items():
+            if name not in self.columns:  # new with this batch: missing before it
+                self.columns[name] = [np.full(self.rows, None, dtype=object)] if self.rows else []
+            self.columns[name].append(values)
+        self.heads.append((at, version, count))
+        self.rows += count
+
+    def table(self) -> pd.DataFrame:
+        """The records as flat columns: at, model_version, inputs.<feature>, output.<key>."""
+        counts = [count for _, _, count in self.heads]
+        table = pd.DataFrame(
+            {
+                "at": np.repeat([at for at, _, _ in self.heads], counts),
+                "model_version": np.repeat([version for _, version, _ in self.heads], counts),
+                **{name: np.concatenate(parts) for name, parts in self.columns.items()},
+            }
+        )
+        for name in self.text:
+            table[name] = table[name].astype("string")
+        return table
 
 
 class PredictionLog:
@@ -100,10 +162,7 @@ class PredictionLog:
         self._queue: queue.Queue[Any] = queue.Queue()  # batches, flushes, None
         self._waiting = 0  # rows queued, bounded by MAX_WAITING_ROWS
         self._last_file = time.monotonic()
-        # Parquet rows not yet in a file, as they came: made into one table per part file, since
-        # a table per request cost the writer a millisecond each
-        self._pending: list[Batch] = []
-        self._pending_rows = 0
+        self._pending = PendingRows()  # Parquet rows not yet in a part file
         self._part = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -122,7 +181,8 @@ class PredictionLog:
 
     def record(self, model_version: str, inputs: Any, outputs: Any) -> None:
         """Queue one batch: its rows (a frame or a list of dicts) and, one per row, its outputs
-        (the same, or a function returning a frame); never raises or blocks.
+        (a frame, columns, rows as dicts, or a function returning one of these); never raises
+        or blocks.
 
         Turning it into records happens on the log's thread, off the request's path.
         """
@@ -195,11 +255,11 @@ class PredictionLog:
     def _write(self, batches: list[Batch], final: bool) -> None:
         """Write batches (or only flush, given none); a failure drops and counts their rows."""
         parquet = self.path is not None and self.path.suffix == ".parquet"
-        unwritten = _rows(batches) + self._pending_rows
+        unwritten = _rows(batches) + self._pending.rows
         try:
             self.written += (self._write_parquet if parquet else self._write_jsonl)(batches, final)
         except Exception as exc:  # a full disk or a read-only mount must not reach the caller
-            self._pending, self._pending_rows = [], 0
+            self._pending = PendingRows()
             self._fail(f"{type(exc).__name__}: {exc}", unwritten)
 
     def _write_jsonl(self, batches: list[Batch], final: bool) -> int:
@@ -214,9 +274,9 @@ class PredictionLog:
 
     def _write_parquet(self, batches: list[Batch], final: bool) -> int:
         """Buffer rows; write a part file when enough are waiting, or when asked to."""
-        self._pending += batches
-        self._pending_rows += _rows(batches)
-        waiting = self._pending_rows
+        for batch in batches:
+            self._pending.add(*batch)
+        waiting = self._pending.rows
         if not waiting or (waiting < PARQUET_ROWS_PER_FILE and not final):
             return 0
         assert self.path is not None
@@ -227,10 +287,10 @@ class PredictionLog:
         final_path = self.path.with_name(name)
         partial = final_path.with_name(f".{name}.partial")  # hidden from globs and datasets
         try:
-            as_table(self._pending).to_parquet(partial)
+            self._pending.table().to_parquet(partial)
             partial.replace(final_path)  # readers see a whole part file or none
         finally:
             partial.unlink(missing_ok=True)
-        self._pending, self._pending_rows = [], 0
+        self._pending = PendingRows()
         self._last_file = time.monotonic()
         return waiting
