@@ -5,6 +5,9 @@ from {{ cookiecutter.package_name }}.benchmark import (
     synthesize,
     table,
 )
+from {{ cookiecutter.package_name }}.serve_benchmark import (
+    table as serving_table,
+)
 from {{ cookiecutter.package_name }}.stages.extract import (
     load_source,
 )
@@ -26,3 +29,25 @@ def test_the_gate_benchmark_measures_each_stage(project) -> None:
     assert all(m.ok and m.seconds > 0 and m.peak_mib > 50 for m in measures)
     printed = table({1_000: measures}, params.validation.max_rows)
     assert "| 1,000 |" in printed and printed.rstrip().endswith("| passed |")
+
+
+def _result(target: str, rows: int = 1, per_s: float = 100.0, p99: float = 10.0) -> dict:
+    return {"target": target, "rows_per_request": rows, "requests": 1_000, "failures": 0,
+            "requests_per_s": per_s, "rows_per_s": per_s * rows, "p50_ms": 5.0, "p99_ms": p99}  # fmt: skip
+
+
+def test_the_serving_verdicts_follow_the_figures() -> None:
+    results = [
+        _result("in-process predict", 10_000, per_s=30),
+        _result("in-process predict"),
+        _result("bento, single row, 1 user", p99=12),
+        _result("bento, single row, 2 users", p99=15),
+        _result("bento, single row", per_s=100, p99=25),
+        _result("bento, batched", 100, per_s=50),
+        _result("bento, Parquet file", 10_000, per_s=10),
+        _result("mlflow models serve, single row", per_s=40),
+    ]
+    printed = serving_table({"users": 4, "seconds": 20, "results": results, "soak": None})
+    assert "2.50x mlflow's (target at least 2x: met)" in printed
+    assert "25.0 ms at 4 users (target under 20 ms: NOT met); 12.0 ms at 1 user; 15.0 ms" in printed
+    assert "Parquet file) is 33% of the in-process ceiling (target at least 30%: met)" in printed

@@ -2,7 +2,7 @@
 
 One run, one model version, loopback only, load from locust (a real load generator):
 - bento, single row: one row per request, adaptive batching merging concurrent requests, at
-  the given concurrency and at 1 and 2 users;
+  1 and 2 users, then at the given concurrency;
 - bento, batched: BATCH_ROWS rows per JSON request, and FILE_ROWS per Parquet upload;
 - mlflow, single row: `mlflow models serve` on the same MLflow model files;
 - in-process: `predict_proba` (or `predict`), the one pass the service makes, no HTTP, on frames
@@ -177,16 +177,19 @@ def run(
     results: list[Result] = [ceiling_batch, ceiling_single]
     with serving(bento) as url:
         pid = server_pid(url)
-        for name, body in (("bento, single row", {"rows": rows[:1]}),
-                           ("bento, batched", {"rows": rows})):  # fmt: skip
-            locust(url, "/predict", body, users, 3)  # warm-up
-            result = locust(url, "/predict", body, users, seconds)
-            result.target = name
+        # Single rows at rising concurrency, before any batch: BentoML's batcher learns how long
+        # to hold requests from the waits it saw, and keeps waiting long after heavier traffic.
+        locust(url, "/predict", {"rows": rows[:1]}, 1, 3)  # warm-up
+        for count in sorted({1, 2, users}):
+            result = locust(url, "/predict", {"rows": rows[:1]}, count, seconds)
+            result.target = "bento, single row" + (
+                "" if count == users else f", {count} user{'s' if count > 1 else ''}"
+            )
             results.append(result)
-        for fewer in [n for n in (1, 2) if n < users]:  # single-row latency at lower concurrency
-            result = locust(url, "/predict", {"rows": rows[:1]}, fewer, seconds)
-            result.target = f"bento, single row, {fewer} user{'s' if fewer > 1 else ''}"
-            results.append(result)
+        locust(url, "/predict", {"rows": rows}, users, 3)  # warm-up
+        result = locust(url, "/predict", {"rows": rows}, users, seconds)
+        result.target = "bento, batched"
+        results.append(result)
         sink = io.BytesIO()
         test.head(FILE_ROWS).to_parquet(sink)
         upload, content_type = multipart("rows.parquet", sink.getvalue())
@@ -246,12 +249,15 @@ def table(report: dict[str, Any]) -> str:
     )
     share = batched["rows_per_s"] / max(ceiling["rows_per_s"], 1e-9)
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    fewer = "".join(  # the same at 1 and 2 users
+        f"; {r['p99_ms']:.1f} ms at {r['target'].rsplit(', ', 1)[1]}"
+        for r in report["results"]
+        if r["target"].startswith("bento, single row, ")
+    )
     lines += [
         "",
         f"- bento single-row throughput is {speedup:.2f}x mlflow's (target at least 2x: {verdict(speedup >= 2)})",
-        f"- bento single-row p99 is {single['p99_ms']:.1f} ms at {report['users']} users (target under 20 ms: {verdict(single['p99_ms'] < 20)})"
-        + "".join(f"; {r['p99_ms']:.1f} ms at {r['target'].rsplit(', ', 1)[1]}"
-                  for r in report["results"] if r["target"].startswith("bento, single row, ")),
+        f"- bento single-row p99 is {single['p99_ms']:.1f} ms at {report['users']} users (target under 20 ms: {verdict(single['p99_ms'] < 20)}){fewer}",
         f"- bento batched rows/s ({batched['target']}) is {share:.0%} of the in-process ceiling "
         f"(target at least 30%: {verdict(share >= 0.3)})",
     ]
