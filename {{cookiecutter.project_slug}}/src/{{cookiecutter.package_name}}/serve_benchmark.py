@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -91,9 +92,14 @@ def locust(
         requests=int(total["Request Count"]),
         failures=int(total["Failure Count"]),
         requests_per_s=float(total["Requests/s"]),
-        p50_ms=float(total["50%"]),
-        p99_ms=float(total["99%"]),
+        p50_ms=_ms(total["50%"]),
+        p99_ms=_ms(total["99%"]),
     )
+
+
+def _ms(value: str) -> float:
+    """A locust percentile; "N/A" when no request completed (a slow server's short warm-up)."""
+    return math.nan if value == "N/A" else float(value)
 
 
 def in_process(model: Any, frame: pd.DataFrame, seconds: float = 5.0) -> tuple[Result, Result]:
