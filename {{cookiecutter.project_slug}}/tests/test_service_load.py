@@ -6,12 +6,15 @@ catches a leak or an error under concurrency without the benchmark's minutes.
 
 import json
 import os
+import shutil
 
 import pytest
 
 from {{ cookiecutter.package_name }}.serve_benchmark import (
+    load_generator,
     server_pid,
     soak,
+    wrk,
 )
 
 pytestmark = pytest.mark.e2e
@@ -26,3 +29,14 @@ def test_sustained_load_has_no_errors_and_flat_memory(service: str, rows: list[d
     result = report["result"]
     assert result["requests"] > 100 and result["failures"] == 0, result
     assert report["memory_growth"] < 0.10, report
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)")
+def test_wrk_counts_answers_and_refusals(service: str, rows: list[dict]) -> None:
+    """The benchmark's default generator where installed: its figures must be real counts."""
+    assert load_generator() is wrk
+    good = wrk(service, "/predict", {"rows": rows[:1]}, 2, 3)
+    assert good.requests > 20 and good.failures == 0, good
+    assert 0 < good.p50_ms <= good.p99_ms
+    bad = wrk(service, "/predict", {"rows": [{"no such feature": 1}]}, 2, 3)
+    assert bad.requests > 20 and bad.failures == bad.requests, bad  # every 400 is a failure

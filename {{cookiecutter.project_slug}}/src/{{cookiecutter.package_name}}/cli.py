@@ -158,14 +158,21 @@ def bench_serve(
     users: Annotated[int, typer.Option(min=1, help="Concurrent users (the soak doubles it)")] = 4,
     seconds: Annotated[int, typer.Option(min=3, help="Seconds of load per target")] = 20,
     soak_seconds: Annotated[int, typer.Option(min=0, help="Seconds of soak (0: none)")] = 60,
+    load: Annotated[
+        str, typer.Option(help="Load generator: auto (wrk if installed), wrk or locust")
+    ] = "auto",
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Runs per single-row target (the median run is shown)")
+    ] = 3,
 ) -> None:
     """Requests/s, rows/s, p50 and p99: bento (single, batched), mlflow serve, in-process."""
     import pandas as pd
 
     from .layout import read_json, require, write_json
-    from .serve_benchmark import run, table
+    from .serve_benchmark import load_generator, run, table
 
     with project(params) as (config, layout):
+        generator = load_generator(load)
         package = read_json(layout.package_record, "package")
         test = pd.read_parquet(require(layout.test_data, "prepare"))
         report = run(
@@ -175,6 +182,8 @@ def bench_serve(
             users,
             seconds,
             soak_seconds,
+            generator,
+            repeats,
         )
         write_json(layout.reports / "serve-benchmark.json", report)
         typer.echo(table(report))

@@ -9,7 +9,8 @@
 The input schema comes from the training features stored with the model, so a request with a
 missing, extra, null or ill-typed field is refused with 400 and the field's name; a body that is
 not JSON gets 415. Every prediction is logged for monitoring (prediction_log.py), never at the
-cost of a request.
+cost of a request. Small batches are scored by the model compiled to ONNX when the bento
+carries one that agreed with it at package time (scorers.py); `/metadata` says which.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from bentoml.exceptions import BadInput, ServiceUnavailable
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .bento_names import BENTO_MODEL_NAME
+from .bento_names import BENTO_MODEL_NAME, COMPILED_OBJECT
+from .compile_model import TOLERANCE
 from .http_errors import ContentTypes, ReadableErrors
 from .prediction_log import PredictionLog
 from .schema import row_model, rows_to_frame
+from .scorers import CompiledScorer, Routed, SklearnScorer, agree
 from .table_input import TableError, check_table, read_table
 
 MODEL = bentoml.models.BentoModel(f"{BENTO_MODEL_NAME}:latest")
@@ -124,6 +127,7 @@ class Metadata(BaseModel):
     metrics: dict[str, float]
     ready: bool
     load_error: str | None
+    scorer: dict[str, Any]
     prediction_log: dict[str, Any]
 
 
@@ -159,11 +163,15 @@ class Predictor:
         self.log = PredictionLog.from_environment()
         self.model: Any = None
         self.load_error: str | None = None
+        self.compiled_error: str | None = None
         try:  # a model that cannot load or score leaves the service alive but not ready
             import mlflow.sklearn
 
             self.model = mlflow.sklearn.load_model(self.model_ref.path_of("mlflow_model"))
-            self._score(self._example())
+            self.scorer = Routed(SklearnScorer(self.model), None)
+            example = self._example()
+            self.scorer.compiled = self._compiled(example)
+            self._score(example)
         except Exception as exc:
             self.model, self.load_error = None, f"{type(exc).__name__}: {exc}"[:500]
         # The libraries loaded above leave ~250k long-lived objects; left to the collector,
@@ -184,17 +192,29 @@ class Predictor:
         path = self.model_ref.path_of("mlflow_model")
         return pd.DataFrame(Model.load(path).load_input_example(path))[list(self.schema)]
 
+    def _compiled(self, example: pd.DataFrame) -> CompiledScorer | None:
+        """The bento's compiled copy, if it loads here and still gives the model's answers on
+        its example (a different onnxruntime would be caught here); else scikit-learn alone."""
+        onnx = _stored.custom_objects.get(COMPILED_OBJECT) if _stored else None
+        if not onnx:
+            return None
+        try:
+            compiled = CompiledScorer(onnx, list(self.schema), self.scorer.sklearn)
+            same, worst = agree(self.scorer.sklearn(example), compiled(example), TOLERANCE)
+        except Exception as exc:
+            self.compiled_error = f"{type(exc).__name__}: {exc}"[:300]
+            return None
+        if not same:
+            self.compiled_error = f"its answers differ from the model's by up to {worst:.3g}"
+            return None
+        return compiled
+
     def _require_model(self) -> None:
         if self.model is None:
             raise ServiceUnavailable(f"the model did not load: {self.load_error}")
 
     def _score(self, frame: pd.DataFrame) -> Scores:
-        probabilities = None
-        if hasattr(self.model, "predict_proba"):  # one pass: the class is the likeliest one
-            probabilities = self.model.predict_proba(frame)
-            predicted = np.asarray(self.model.classes_)[probabilities.argmax(axis=1)]
-        else:
-            predicted = np.asarray(self.model.predict(frame))
+        predicted, probabilities = self.scorer(frame)
         scores = Scores(
             predicted.tolist(), None if probabilities is None else probabilities.tolist()
         )
@@ -301,9 +321,21 @@ class Predictor:
             metrics={k: float(v) for k, v in METADATA.get("metrics", {}).items()},
             ready=self.model is not None,
             load_error=self.load_error,
+            scorer=self._scorer_state(),
             prediction_log={"sink": self.log.sink, "written": self.log.written,
                             "dropped": self.log.dropped, "last_error": self.log.last_error},
         )  # fmt: skip
+
+    def _scorer_state(self) -> dict[str, Any]:
+        """What scores requests here, and what packaging found when it compiled the model."""
+        scorer = getattr(self, "scorer", None)
+        return {
+            "serving": scorer.describe() if scorer else "none",
+            "compiled_not_used": self.compiled_error,
+            "compiled_failures": scorer.compiled_failures if scorer else 0,
+            "last_compiled_failure": scorer.last_failure if scorer else None,
+            "packaged": METADATA.get("scorer", {}),
+        }
 
 
 # BentoML 1.4 rebuilds an output's JSON schema on every response just to learn its media type

@@ -1,7 +1,9 @@
 """Stage 9, package: import `models:/<name>@<alias>` into BentoML and build a bento around it.
 
 The bento carries the service code, the model and its metadata (feature schema, lineage,
-metrics), so what is served later is exactly what was validated here.
+metrics), so what is served later is exactly what was validated here. It also carries the
+model compiled to ONNX for small batches, when that copy gives the model's answers on the
+test split (compile_model.py); the record says which scorer serves, or why not the compiled one.
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pandas as pd
+
 from ..bento_names import (
     BENTO_MODEL_NAME,
     BENTO_NAME,
+    COMPILED_OBJECT,
     PACKAGE,
     RUNTIME_LOCK,
     SERVICE,
     SOURCE_DIR,
 )
+from ..compile_model import Compilation, compile_pipeline
 from ..config import Params
 from ..errors import PipelineError
 from ..layout import Layout, read_json, require, write_json
@@ -39,6 +45,18 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
         "data_sha256": registration.get("data.sha256", ""),
         "metrics": read_json(layout.metrics, "evaluate"),
     }
+
+
+def compile_for_serving(model_uri: str, params: Params, layout: Layout) -> Compilation:
+    """The registered model, compiled and checked against itself on the test split."""
+    import mlflow.sklearn
+
+    schema = read_json(layout.feature_schema, "train")
+    test = pd.read_parquet(require(layout.test_data, "prepare"))
+    features = test.drop(columns=[params.data.target])[list(schema["features"])]
+    return compile_pipeline(
+        mlflow.sklearn.load_model(model_uri), features, list(schema.get("nullable", []))
+    )
 
 
 def pinned_requirements() -> list[str]:
@@ -74,9 +92,15 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
             f"model trained here (run {trained_run}); run the pipeline so its gates pass first"
         )
     metadata = model_metadata(params, layout, version.version, version.run_id)
+    compiled = compile_for_serving(uri, params, layout)
+    metadata["scorer"] = compiled.report
     labels = {"registered-model": name, "model-version": str(version.version)}
     bento_model = bentoml.mlflow.import_model(
-        BENTO_MODEL_NAME, uri, metadata=metadata, labels=labels
+        BENTO_MODEL_NAME,
+        uri,
+        metadata=metadata,
+        labels=labels,
+        custom_objects={COMPILED_OBJECT: compiled.onnx} if compiled.onnx else None,
     )
     bento = bentoml.bentos.build(
         SERVICE,
@@ -90,11 +114,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     )
     record = {
         "bento": str(bento.tag),
+        "small_batches": compiled.summary(),
         "bento_path": bento.path,
         "bento_model": str(bento_model.tag),
         "bentoml_home": os.environ.get("BENTOML_HOME", ""),
         "model_uri": uri,
         "model_version": int(version.version),
+        "scorer": compiled.report,
     }
     write_json(layout.package_record, record)
     return record
