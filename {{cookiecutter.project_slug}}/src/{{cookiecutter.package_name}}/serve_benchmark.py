@@ -34,9 +34,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from .bento_names import COMPILED_OBJECT
 from .errors import PipelineError
-from .scorers import CompiledScorer, Routed, Scorer, SklearnScorer
+from .scorers import Routed, Scorer, SklearnScorer, stored_compiled
 from .smoke import free_port, run_server, serving
 
 BATCH_ROWS = 100  # rows per batched JSON request
@@ -270,12 +269,8 @@ def run(
 
     stored = bentoml.models.get(bento_model)
     model_path = stored.path_of("mlflow_model")
-    scorer = Routed(SklearnScorer(mlflow.sklearn.load_model(model_path)), None)
-    onnx = stored.custom_objects.get(COMPILED_OBJECT)
-    if onnx:
-        scorer.compiled = CompiledScorer(
-            onnx, list(stored.info.metadata["features"]), scorer.sklearn
-        )
+    sklearn = SklearnScorer(mlflow.sklearn.load_model(model_path))
+    scorer = Routed(sklearn, stored_compiled(stored, sklearn))
     test = test.sample(max(len(test), FILE_ROWS), replace=len(test) < FILE_ROWS, random_state=0)
     rows = json.loads(test.head(BATCH_ROWS).to_json(orient="records"))
     results = in_process(scorer, test.head(FILE_ROWS))

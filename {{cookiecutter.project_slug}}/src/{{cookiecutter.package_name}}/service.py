@@ -29,12 +29,12 @@ from bentoml.exceptions import BadInput, ServiceUnavailable
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .bento_names import BENTO_MODEL_NAME, COMPILED_OBJECT
+from .bento_names import BENTO_MODEL_NAME
 from .compile_model import TOLERANCE
 from .http_errors import ContentTypes, ReadableErrors
 from .prediction_log import PredictionLog
 from .schema import row_model, rows_to_frame
-from .scorers import CompiledScorer, Routed, SklearnScorer, agree
+from .scorers import CompiledScorer, Routed, SklearnScorer, agree, stored_compiled
 from .table_input import TableError, check_table, read_table
 
 MODEL = bentoml.models.BentoModel(f"{BENTO_MODEL_NAME}:latest")
@@ -162,15 +162,15 @@ class Predictor:
         self.version = str(METADATA["model_version"])
         self.log = PredictionLog.from_environment()
         self.model: Any = None
+        self.scorer: Routed | None = None
         self.load_error: str | None = None
         self.compiled_error: str | None = None
         try:  # a model that cannot load or score leaves the service alive but not ready
             import mlflow.sklearn
 
             self.model = mlflow.sklearn.load_model(self.model_ref.path_of("mlflow_model"))
-            self.scorer = Routed(SklearnScorer(self.model), None)
-            example = self._example()
-            self.scorer.compiled = self._compiled(example)
+            sklearn, example = SklearnScorer(self.model), self._example()
+            self.scorer = Routed(sklearn, self._compiled(sklearn, example))
             self._score(example)
         except Exception as exc:
             self.model, self.load_error = None, f"{type(exc).__name__}: {exc}"[:500]
@@ -192,15 +192,14 @@ class Predictor:
         path = self.model_ref.path_of("mlflow_model")
         return pd.DataFrame(Model.load(path).load_input_example(path))[list(self.schema)]
 
-    def _compiled(self, example: pd.DataFrame) -> CompiledScorer | None:
+    def _compiled(self, sklearn: SklearnScorer, example: pd.DataFrame) -> CompiledScorer | None:
         """The bento's compiled copy, if it loads here and still gives the model's answers on
         its example (a different onnxruntime would be caught here); else scikit-learn alone."""
-        onnx = _stored.custom_objects.get(COMPILED_OBJECT) if _stored else None
-        if not onnx:
-            return None
         try:
-            compiled = CompiledScorer(onnx, list(self.schema), self.scorer.sklearn)
-            same, worst = agree(self.scorer.sklearn(example), compiled(example), TOLERANCE)
+            compiled = stored_compiled(_stored, sklearn)
+            if compiled is None:
+                return None
+            same, worst = agree(sklearn(example), compiled(example), TOLERANCE)
         except Exception as exc:
             self.compiled_error = f"{type(exc).__name__}: {exc}"[:300]
             return None
@@ -328,7 +327,7 @@ class Predictor:
 
     def _scorer_state(self) -> dict[str, Any]:
         """What scores requests here, and what packaging found when it compiled the model."""
-        scorer = getattr(self, "scorer", None)
+        scorer = self.scorer
         return {
             "serving": scorer.describe() if scorer else "none",
             "compiled_not_used": self.compiled_error,
