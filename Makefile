@@ -42,9 +42,12 @@ test-tools: ## Install the system tools the tests use: containers, a browser, wr
 demo: install ## Bake a project with the default answers and run its whole pipeline
 	$(BIN)/python -m ci.demo
 
+# Phase 1 answers in a minute (hooks, workflow lint, stack); phase 2 runs the bakes and the act
+# scenarios side by side: each xdist group (one per option combination, one per scenario) is
+# independent, so three workers keep both cores busy while others wait on servers and installs.
 test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
-	$(BIN)/pytest -n 2 --dist loadgroup -m "not act"
-	$(BIN)/pytest -m act
+	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
+	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 3 --dist loadgroup -m "bake or act" --durations=15
 
 lint: install ## ruff on the template's own Python
 	$(BIN)/ruff check hooks ci tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,8 +13,10 @@ from typing import Any
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-PYTHON_VERSIONS = ("3.11", "3.12")
-TASKS = ("classification", "regression")
+# The supported answers: cookiecutter.json's `_supported`, the list the pre-generation hook uses.
+SUPPORTED = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text("utf-8"))["_supported"]
+PYTHON_VERSIONS: tuple[str, ...] = tuple(SUPPORTED["python_version"])
+TASKS: tuple[str, ...] = tuple(SUPPORTED["task"])
 
 
 def find_python(version: str) -> str | None:

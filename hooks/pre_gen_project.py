@@ -20,6 +20,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 # The only Jinja in this file. tojson escapes '"' as '\"' and "'", "<", ">",
@@ -33,46 +34,25 @@ SLUG_MAX_LENGTH = 48
 # confusing "already exists" before this hook runs. The sentinel lets the hook say why.
 EMPTY_SLUG = "_no_ascii_name_"
 GITHUB_LOGIN_MAX_LENGTH = 39
-PYTHON_VERSIONS = ("3.11", "3.12")
-TASKS = ("classification", "regression")
 
-# Top-level import names of every package in the generated project's lock (requirements-dev.lock):
-# a package of the same name would shadow one of them. tests/test_stack.py checks this list.
-LOCKED_IMPORT_NAMES = frozenset(
-    """
-    a2wsgi aiohappyeyeballs aiohttp aiohttp_asgi_connector aiosignal aiosqlite alembic
-    annotated_doc annotated_types anyio argon2 arrow asgiref asttokens attr attrs
-    benchmarks bentoml bentoml_cli bidict bleach blinker brotli bs4 cachetools
-    category_encoders cattr cattrs certifi cffi cfgv charset_normalizer circus click
-    click_option_group cloudpickle comm configargparse contourpy cryptography cycler
-    databricks dateutil debugpy deepchecks defusedxml distlib docker dotenv engineio
-    example executing fastapi fastjsonschema filelock flatbuffers flask flask_cors flask_login
-    formulaic fqdn frozenlist fsspec gevent geventhttpclient git gitdb google graphene
-    graphql graphql_relay greenlet gunicorn h11 harfile httpcore httptools httpx httpx_ws huey
-    hypothesis hypothesis_graphql identify idna importlib_metadata iniconfig
-    interface_meta ipykernel ipykernel_launcher ipython_pygments_lexers ipywidgets
-    isoduration itsdangerous jedi jinja2 joblib jsonpickle jsonpointer jsonschema
-    jsonschema_rs jsonschema_specifications jupyter jupyter_client jupyter_core
-    jupyter_events jupyter_server jupyter_server_terminals jupyterlab_plotly
-    jupyterlab_pygments jupyterlab_widgets kiwisolver lark locust mako markdown_it
-    markupsafe matplotlib matplotlib_inline mdurl mistune ml_dtypes mlflow mpl_toolkits msgpack
-    multidict multipart narwhals nbclient nbconvert nbformat nest_asyncio2 nodeenv numpy
-    onnx onnxruntime opentelemetry overrides packaging packaging_legacy_version pandas pandocfilters
-    parso pathspec patsy pexpect pip pip_requirements_parser pkg_resources platformdirs
-    plotly pluggy pre_commit pre_commit_hooks prettytable prometheus_client
-    prompt_toolkit propcache psutil ptyprocess pure_eval py pyarrow pyasn1
-    pyasn1_modules pycparser pydantic pydantic_core pygments pylab pynvml pyparsing
-    pyrate_limiter pytest pytest_locust python_discovery python_multipart python_utils
-    pythonjsonlogger pytz referencing requests rfc3339_validator rfc3986_validator
-    rfc3987_syntax rich rich_toolkit rpds ruamel ruff schema schemathesis scipy
-    send2trash setuptools shellingham simple_di simple_websocket six skl2onnx sklearn skops smmap
-    socketio sortedcontainers soupsieve sqlalchemy sqlparse stack_data starlette
-    statsmodels tenacity terminado threadpoolctl tinycss2 tomli_w tornado tqdm traitlets
-    typer typing_extensions typing_inspection tzdata uri_template urllib3 uv uvicorn uvloop
-    virtualenv watchfiles wcwidth webcolors webencodings websocket werkzeug
-    widgetsnbextension wrapt wsproto yaml yarl zipp zmq zope
-    """.split()  # noqa: SIM905 - a word list reads better than 200 quoted strings
-)
+
+def _template_context() -> dict:
+    """The answers as cookiecutter rendered them; loaded unrendered (by the template's tests),
+    the defaults from cookiecutter.json beside this folder."""
+    try:
+        return json.loads(ANSWERS_JSON)
+    except json.JSONDecodeError:
+        return json.loads((Path(__file__).resolve().parents[1] / "cookiecutter.json").read_text())
+
+
+_CONTEXT = _template_context()
+# The one list of supported choices (cookiecutter.json's `_supported`), shared with ci/bake.py.
+PYTHON_VERSIONS = tuple(_CONTEXT["_supported"]["python_version"])
+TASKS = tuple(_CONTEXT["_supported"]["task"])
+# Top-level import names of every package in the generated project's lock: a package named like
+# one would shadow it. `make lock` (ci/lock.py) writes them into cookiecutter.json from a project
+# installed from the lock; tests/test_stack.py checks them against one.
+LOCKED_IMPORT_NAMES = frozenset(_CONTEXT["_locked_import_names"])
 
 # Import names a package must not take: installing it would shadow (or be
 # shadowed by) the project's own dependencies and tools, or clash with the

@@ -323,6 +323,9 @@ def test_rendered_hook_round_trips_hostile_answers(tmp_path: Path, hook: str) ->
         "한국어 🚀",
     ]
     answers = {f"field_{i}": value for i, value in enumerate(nasty)}
+    # the lists the hook reads, as cookiecutter passes them (private keys of cookiecutter.json)
+    template = json.loads((HOOKS_DIR.parent / "cookiecutter.json").read_text(encoding="utf-8"))
+    answers |= {key: template[key] for key in ("_supported", "_locked_import_names")}
     context = {"cookiecutter": answers}
     source = (HOOKS_DIR / f"{hook}.py").read_text()
     rendered = create_env_with_context(context).from_string(source).render(**context)

@@ -112,4 +112,4 @@ def test_hook_reserves_every_import_name_of_the_locked_stack(stack_python: Path)
         if name.isidentifier() and name.islower() and not name.startswith("_") and name != own
     }
     missing = sorted(installed - hook.LOCKED_IMPORT_NAMES - hook.RESERVED_IMPORT_NAMES)
-    assert missing == [], f"add to LOCKED_IMPORT_NAMES in hooks/pre_gen_project.py: {missing}"
+    assert missing == [], f"run `make lock`: _locked_import_names lacks {missing}"

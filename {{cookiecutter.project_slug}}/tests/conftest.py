@@ -1,30 +1,41 @@
-"""Shared fixtures: a small project folder with its own params file, so tests never touch yours."""
+"""Fixtures every tier shares: a project folder of the suite's own, never the one you work in.
+
+Each test project gets its params from `fixtures/params.yaml` (the template's defaults on the
+bundled sample), its own MLflow store, BentoML home and deploy/ state, so the suite passes
+whatever this project's params.yaml, data/, deploy/ and MLflow store hold.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.config import Params, load_params
 from {{ cookiecutter.package_name }}.layout import Layout
-from {{ cookiecutter.package_name }}.pipeline import STAGES, run_stage
-from {{ cookiecutter.package_name }}.smoke import serving
+from {{ cookiecutter.package_name }}.pipeline import run_stage
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-TASK = load_params(PROJECT_ROOT / "params.yaml").task
+FIXTURE_PARAMS = Path(__file__).resolve().parent / "fixtures" / "params.yaml"
+TASK = load_params(FIXTURE_PARAMS).task
 CLASSIFICATION = TASK == "classification"
+TARGET = load_params(FIXTURE_PARAMS).data.target
+# What a developer's shell or a workflow may set that the project reads: none of it leaks in.
+PROJECT_ENVIRONMENT = (
+    "MLFLOW_TRACKING_URI", "ARTIFACT_STORE", "IMAGE_REPOSITORY", "CONTAINER_ENGINE",
+    "PREDICTION_LOG", "BENTOML_HOME", "LOCAL_RELEASES", "GH_TOKEN", "GITHUB_ACTIONS",
+    "GITHUB_SHA", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTOR", "GITHUB_RUN_ID",
+)  # fmt: skip
+for _name in PROJECT_ENVIRONMENT:
+    os.environ.pop(_name, None)
 
 
 def write_params(root: Path, **overrides: object) -> Path:
-    """Copy the project's params.yaml into `root`, with dotted-key overrides, local MLflow."""
-    raw = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    """The suite's params in `root`, with dotted-key overrides and a local MLflow store."""
+    raw = yaml.safe_load(FIXTURE_PARAMS.read_text(encoding="utf-8"))
     raw["mlflow"]["tracking_uri"] = f"sqlite:///{root / 'mlflow.db'}"
     for dotted, value in overrides.items():
         node = raw
@@ -32,14 +43,31 @@ def write_params(root: Path, **overrides: object) -> Path:
         for key in parents:
             node = node.setdefault(key, {})
         node[leaf] = value
+    root.mkdir(parents=True, exist_ok=True)
     path = root / "params.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
 
 
+def fresh_deploy(root: Path) -> Path:
+    """A deploy/ folder as a new project has it: overlays for both environments, no history."""
+    deploy = root / "deploy"
+    for environment in ("staging", "production"):
+        overlay = deploy / "overlays" / environment
+        overlay.mkdir(parents=True, exist_ok=True)
+        (overlay / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../../base"], "namespace": environment}),
+            encoding="utf-8",
+        )
+        (overlay / "release.json").write_text("{}\n", encoding="utf-8")
+    (deploy / "history.jsonl").write_text("", encoding="utf-8")
+    return deploy
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated project root: its own MLflow store and BentoML home."""
+    # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI: one test's store must not be the next's
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("BENTOML_HOME", str(tmp_path / ".bentoml"))
     return tmp_path
@@ -51,53 +79,20 @@ def project(workdir: Path) -> tuple[Params, Layout]:
 
 
 @pytest.fixture
-def trained(project: tuple[Params, Layout]) -> Iterator[tuple[Params, Layout]]:
-    """Stages 1 to 6 done: data extracted, split and passed its gate, model trained and evaluated."""
+def prepared(project: tuple[Params, Layout]) -> tuple[Params, Layout]:
+    """Data extracted and split; no gate has run (the unit tier has no deepchecks)."""
     params, layout = project
-    for stage in ("extract", "analyse", "prepare", "validate_data", "train", "evaluate"):
+    for stage in ("extract", "prepare"):
         run_stage(stage, params, layout)
-    yield params, layout
+    return params, layout
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         check=False,
     )
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One whole pipeline run through the CLI, shared by every test that serves its bento."""
-    root = tmp_path_factory.mktemp("project")
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.setenv("BENTOML_HOME", str(root / ".bentoml"))
-    write_params(root)
-    done = cli("pipeline", cwd=root)
-    assert done.returncode == 0, done.stdout + done.stderr
-    for stage in STAGES:
-        assert f"{stage}: ok" in done.stdout
-    yield root
-    monkeypatch.undo()
-
-
-@pytest.fixture(scope="session")
-def service(built: Path) -> Iterator[str]:
-    """The bento under `bentoml serve` on loopback, logging predictions beside the project."""
-    record = json.loads((built / "reports" / "package.json").read_text())
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("PREDICTION_LOG", str(built / "prediction-logs" / "predictions.jsonl"))
-    with serving(record["bento"]) as url:
-        yield url
-    monkeypatch.undo()
-
-
-@pytest.fixture(scope="session")
-def rows(built: Path) -> list[dict]:
-    test = pd.read_parquet(built / "data" / "prepared" / "test.parquet")
-    return json.loads(test.drop(columns=["target"]).head(5).to_json(orient="records"))

@@ -14,15 +14,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import PipelineError
+from .estimators import ESTIMATORS
+from .metrics import DEFAULT_CHAMPION_METRIC, LOWER_IS_BETTER, NAMES
 
 Task = Literal["classification", "regression"]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
-ESTIMATORS: dict[str, tuple[str, ...]] = {
-    "classification": ("random_forest", "logistic_regression", "hist_gradient_boosting"),
-    "regression": ("random_forest", "ridge", "hist_gradient_boosting"),
-}
-CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc")
-REGRESSION_METRICS = ("r2", "rmse", "mae")
 
 
 class _Section(BaseModel):
@@ -75,11 +71,11 @@ class ChampionGate(_Section):
     tolerance: Annotated[float, Field(ge=0.0)] = 0.01  # how much worse it may be (absolute)
 
     def metric_for(self, task: str) -> str:
-        return self.metric or ("roc_auc" if task == "classification" else "r2")
+        return self.metric or DEFAULT_CHAMPION_METRIC[task]
 
     @staticmethod
     def lower_is_better(metric: str) -> bool:
-        return metric in {"rmse", "mae"}
+        return metric in LOWER_IS_BETTER
 
 
 class ModelGate(_Section):
@@ -179,7 +175,7 @@ class Params(_Section):
                 f"model.estimator {self.model.estimator!r} is not available for {self.task}; "
                 f"choose one of: {allowed}"
             )
-        known = CLASSIFICATION_METRICS if self.task == "classification" else REGRESSION_METRICS
+        known = NAMES[self.task]
         for bound in ("minimums", "maximums"):
             unknown = sorted(set(getattr(self.validation.model, bound)) - set(known))
             if unknown:

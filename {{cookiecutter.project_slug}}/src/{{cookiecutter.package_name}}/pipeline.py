@@ -1,43 +1,28 @@
-"""The whole pipeline: stages 1 to 9 in order, stopping at the first failure."""
+"""The whole pipeline: every stage in order (stages.STAGES), stopping at the first failure."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from .config import Params
 from .errors import GateFailedError, PipelineError
-from .gates import GateReport
+from .gates.report import GateReport
 from .layout import Layout
-from .stages import (
-    analyse,
-    evaluate,
-    extract,
-    package,
-    prepare,
-    register,
-    train,
-    validate_data,
-    validate_model,
-)
+from .stages import STAGES
 
 Stage = Callable[[Params, Layout], Any]
-STAGES: dict[str, Stage] = {
-    "extract": extract.run,
-    "analyse": analyse.run,
-    "prepare": prepare.run,
-    "validate_data": validate_data.run,
-    "train": train.run,
-    "evaluate": evaluate.run,
-    "validate_model": validate_model.run,
-    "register": register.run,
-    "package": package.run,
-}
+
+
+def stage_function(name: str) -> Stage:
+    """The `run` of a stage, its module imported only now (the CLI stays quick to start)."""
+    return import_module(f"{__package__}.stages.{name}").run
 
 
 def run_stage(name: str, params: Params, layout: Layout) -> Any:
     """Run one stage; a failed gate raises, so a gate stage run alone exits non-zero too."""
-    result = STAGES[name](params, layout)
+    result = stage_function(name)(params, layout)
     if isinstance(result, GateReport) and not result.passed:
         raise GateFailedError([check.name for check in result.failed])
     return result
@@ -54,7 +39,7 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
             # The failed run is still logged to MLflow (no model version), then the pipeline stops.
             echo(f"[{index}/{total}] {name}: gate failed; logging the run without registering")
             try:
-                register.log_failed_run(params, layout)
+                import_module(f"{__package__}.stages.register").log_failed_run(params, layout)
             except GateFailedError as logged:
                 raise PipelineError(f"pipeline stopped at '{name}': {logged}") from failure
             raise PipelineError(f"pipeline stopped at '{name}': {failure}") from failure

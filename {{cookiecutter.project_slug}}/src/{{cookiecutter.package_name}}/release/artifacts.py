@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..smoke import bentoml_command
+from ..serving.process import bentoml_command
 from .versions import ReleaseError
 
 CHUNK = 1 << 20

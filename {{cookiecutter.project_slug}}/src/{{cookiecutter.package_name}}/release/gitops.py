@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import gitinfo
+from . import github
 from .versions import ReleaseError
 
 ATTEMPTS = 3
@@ -29,7 +30,7 @@ def git(*args: str, cwd: Path) -> str:
 
 def current_commit(repo: Path) -> str:
     """The commit being released: the workflow's, or the checkout's; a release needs one."""
-    commit = os.environ.get("GITHUB_SHA") or gitinfo.current_commit(repo)
+    commit = github.commit_sha() or gitinfo.current_commit(repo)
     if commit is None:
         raise ReleaseError(f"{repo} is not a git checkout with a commit: nothing to release")
     return commit

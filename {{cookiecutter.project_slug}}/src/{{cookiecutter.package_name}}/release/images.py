@@ -17,7 +17,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from ..smoke import bentoml_command
+from ..serving.process import bentoml_command
+from . import github
 from .artifacts import TAG
 from .versions import ReleaseError
 
@@ -70,8 +71,7 @@ def engine_setting() -> str:
         raise ReleaseError(
             f"CONTAINER_ENGINE={wanted!r} is not supported: use {', '.join(ENGINES)} or none"
         )
-    on_github = os.environ.get("GITHUB_ACTIONS") == "true" and not os.environ.get("ACT")
-    return wanted or ("docker" if on_github else "")
+    return wanted or ("docker" if github.on_github() else "")
 
 
 def container_engine() -> str | None:

@@ -12,31 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from ..config import Params
 from ..layout import Layout, read_json
-from ..smoke import predict, serving, serving_image
+from ..serving.process import predict, serving, serving_image
+from . import github
 from .artifacts import ArtifactStore, import_bento, publish
 from .images import ImageRepository
 from .records import DeployState, ReleaseRecord
 from .versions import Environment, ReleaseError, parse_tag, require_newer
 
-REPO = re.compile(r"[\w.-]+/[\w.-]+")
-
 
 def run_context() -> dict[str, str]:
     """Who and what ran this promotion, from the workflow's environment when there is one."""
-    server, repo, run = (
-        os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
     return {
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "actor": os.environ.get("GITHUB_ACTOR") or os.environ.get("USER", "unknown"),
-        "run_url": f"{server}/{repo}/actions/runs/{run}" if REPO.fullmatch(repo) and run else "",
+        "actor": github.actor(),
+        "run_url": github.run_url(),
     }
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from . import github
 from .records import ReleaseRecord
 
 
@@ -44,7 +44,4 @@ def record_table(record: ReleaseRecord, notes: list[str]) -> str:
 
 def publish(markdown: str) -> None:
     print(markdown)
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as summary:
-            summary.write(markdown + "\n")
+    github.append_summary(markdown)

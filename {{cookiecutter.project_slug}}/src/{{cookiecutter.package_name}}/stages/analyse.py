@@ -1,4 +1,4 @@
-"""Stage 2, analyse: a short profile of the raw data, saved as a report artifact."""
+"""The analyse stage: a short profile of the raw data, saved as a report artifact."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 1, extract: load the configured dataset and record its content hash.
+"""The extract stage: load the configured dataset and record its content hash.
 
 `sklearn:<name>` loads a sample bundled with scikit-learn (no download); any other source is
 a CSV or Parquet path, relative to the project root.

@@ -1,9 +1,9 @@
-"""Stage 9, package: import `models:/<name>@<alias>` into BentoML and build a bento around it.
+"""The package stage: import `models:/<name>@<alias>` into BentoML and build a bento around it.
 
 The bento carries the service code, the model and its metadata (feature schema, lineage,
 metrics), so what is served later is exactly what was validated here. It also carries the
 model compiled to ONNX for small batches, when that copy gives the model's answers on the
-test split (compile_model.py); the record says which scorer serves, or why not the compiled one.
+test split (serving/compiled.py); the record says which scorer serves, or why not the compiled one.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from typing import Any
 
 import pandas as pd
 
-from ..bento_names import (
-    BENTO_MODEL_NAME,
-    BENTO_NAME,
-    COMPILED_OBJECT,
-    PACKAGE,
-    RUNTIME_LOCK,
-    SERVICE,
-    SOURCE_DIR,
-)
-from ..compile_model import Compilation, compile_pipeline
 from ..config import Params
 from ..errors import PipelineError
 from ..layout import Layout, read_json, require, write_json
+from ..serving.compiled import Compilation, compile_pipeline
+from ..serving.names import (
+    BENTO_MODEL_NAME,
+    BENTO_NAME,
+    COMPILED_OBJECT,
+    RUNTIME_LOCK,
+    SERVICE,
+    SERVICE_FILES,
+    SOURCE_DIR,
+)
+from ..tracking import mlflow_module, tracking_uri, version_by_alias
 
 
 def model_metadata(params: Params, layout: Layout, version: str, run_id: str) -> dict[str, Any]:
@@ -49,13 +50,13 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
 
 def compile_for_serving(model_uri: str, params: Params, layout: Layout) -> Compilation:
     """The registered model, compiled and checked against itself on the test split."""
-    import mlflow.sklearn
-
     schema = read_json(layout.feature_schema, "train")
     test = pd.read_parquet(require(layout.test_data, "prepare"))
     features = test.drop(columns=[params.data.target])[list(schema["features"])]
     return compile_pipeline(
-        mlflow.sklearn.load_model(model_uri), features, list(schema.get("nullable", []))
+        mlflow_module(params, layout.root).sklearn.load_model(model_uri),
+        features,
+        list(schema.get("nullable", [])),
     )
 
 
@@ -71,19 +72,15 @@ def pinned_requirements() -> list[str]:
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     import bentoml
-    import mlflow
-    from mlflow.exceptions import MlflowException
 
-    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri(layout.root))
     name, alias = params.registry.model_name, params.registry.alias
     uri = f"models:/{name}@{alias}"
-    try:
-        version = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
-    except MlflowException as exc:
+    version = version_by_alias(params, layout.root, alias)
+    if version is None:
         raise PipelineError(
-            f"package: no model at {uri} in {params.mlflow.resolved_tracking_uri(layout.root)} "
+            f"package: no model at {uri} in {tracking_uri(params, layout.root)} "
             "(run the 'register' stage with passing gates first)"
-        ) from exc
+        )
 
     trained_run = read_json(layout.registration, "register").get("run_id")
     if version.run_id != trained_run:
@@ -107,7 +104,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
         name=BENTO_NAME,
         labels={**labels, "git-commit": str(metadata["git_commit"])[:63]},
         description=f"{name} version {version.version} served from {uri}",
-        include=[f"{PACKAGE}/**/*.py"],
+        include=list(SERVICE_FILES),
         python={"packages": pinned_requirements(), "lock_packages": False},
         models=[str(bento_model.tag)],
         build_ctx=str(SOURCE_DIR),

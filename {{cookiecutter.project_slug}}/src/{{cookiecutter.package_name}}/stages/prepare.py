@@ -1,4 +1,4 @@
-"""Stage 3, prepare: a deterministic train/test split (the seed lives in params.yaml)."""
+"""The prepare stage: a deterministic train/test split (the seed lives in params.yaml)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 8, register: log every run to MLflow; register the model only when the gates passed.
+"""The register stage: log every run to MLflow; register the model only when the gates passed.
 
 A passing model becomes a new version of the registered model with the alias from params.yaml
 (`challenger`); promotion to `staging` and `production` happens later, through Git tags.
@@ -6,8 +6,6 @@ A passing model becomes a new version of the registered model with the alias fro
 
 from __future__ import annotations
 
-import logging
-import os
 from importlib.metadata import version
 from typing import Any
 
@@ -18,6 +16,7 @@ from ..config import Params
 from ..errors import GateFailedError, PipelineError
 from ..gitinfo import current_commit, is_dirty
 from ..layout import Layout, read_json, require, write_json
+from ..tracking import start_experiment, tracking_uri
 
 # Dependencies a served model needs, pinned to what trained it.
 SERVING_REQUIREMENTS = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
@@ -30,14 +29,6 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
             flat.update(_flatten(f"{prefix}.{key}" if prefix else str(key), inner))
         return flat
     return {prefix: value}
-
-
-def _mlflow():
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    import mlflow
-
-    logging.getLogger("mlflow").setLevel(logging.WARNING)  # mlflow resets it on import
-    return mlflow
 
 
 def log_model(mlflow: Any, model: Any, sample: pd.DataFrame) -> Any:
@@ -68,19 +59,6 @@ def ensure_registered_model(client: Any, name: str) -> bool:
         return True
 
 
-def _start(params: Params, layout: Layout) -> Any:
-    """MLflow, set to the project's tracking store and experiment, or a clear error."""
-    mlflow = _mlflow()
-    uri = params.mlflow.resolved_tracking_uri(layout.root)
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment(params.mlflow.experiment)
-    except Exception as exc:  # connection refused, bad credentials, unusable store
-        reason = str(exc).strip().splitlines()[0][:300]
-        raise PipelineError(f"register: MLflow at {uri} is not usable: {reason}") from exc
-    return mlflow
-
-
 def _tags(params: Params, layout: Layout, gates: dict[str, Any]) -> dict[str, str]:
     dataset = read_json(layout.raw_meta, "extract")
     commit = current_commit(layout.root)
@@ -101,7 +79,7 @@ def log_failed_run(params: Params, layout: Layout) -> None:
     file left by an earlier run is never logged in its place.
     """
     gates = read_json(layout.gates, "validate_data")
-    mlflow = _start(params, layout)
+    mlflow = start_experiment(params, layout.root, "register")
     tags = _tags(params, layout, gates)
     with mlflow.start_run() as active:
         mlflow.set_tags(tags)
@@ -131,7 +109,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     sample = pd.read_parquet(require(layout.test_data, "prepare")).drop(
         columns=[params.data.target]
     )
-    mlflow = _start(params, layout)
+    mlflow = start_experiment(params, layout.root, "register")
     tags = _tags(params, layout, gates)
     with mlflow.start_run() as active:
         mlflow.set_tags(tags)
@@ -144,7 +122,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     record: dict[str, Any] = {
         "run_id": run_id,
         "model_name": params.registry.model_name,
-        "tracking_uri": params.mlflow.resolved_tracking_uri(layout.root),
+        "tracking_uri": tracking_uri(params, layout.root),
         "gates_passed": gates["passed"],
         "registered": False,
         **{key: value for key, value in tags.items() if key in {"git.commit", "data.sha256"}},

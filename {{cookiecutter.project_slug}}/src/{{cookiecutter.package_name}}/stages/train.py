@@ -1,4 +1,4 @@
-"""Stage 5, train: a scikit-learn Pipeline (preprocessing + estimator) built from params.yaml."""
+"""The train stage: a scikit-learn Pipeline (preprocessing + estimator) built from params.yaml."""
 
 from __future__ import annotations
 
@@ -6,41 +6,21 @@ from typing import Any
 
 import joblib
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ..config import Params
 from ..errors import PipelineError
+from ..estimators import SEEDED, estimator_class
 from ..layout import Layout, require, write_json
+from ..metrics import features_and_label
 from ..schema import categorical_columns, infer_schema
 
-ESTIMATORS: dict[str, dict[str, type[BaseEstimator]]] = {
-    "classification": {
-        "random_forest": RandomForestClassifier,
-        "logistic_regression": LogisticRegression,
-        "hist_gradient_boosting": HistGradientBoostingClassifier,
-    },
-    "regression": {
-        "random_forest": RandomForestRegressor,
-        "ridge": Ridge,
-        "hist_gradient_boosting": HistGradientBoostingRegressor,
-    },
-}
-SEEDED = {"random_forest", "logistic_regression", "hist_gradient_boosting"}
 
-
-def build_estimator(params: Params) -> BaseEstimator:
-    cls = ESTIMATORS[params.task][params.model.estimator]
+def build_estimator(params: Params) -> Any:
+    cls = estimator_class(params.task, params.model.estimator)
     options = dict(params.model.params)
     if params.model.estimator in SEEDED:
         options.setdefault("random_state", params.model.seed)
@@ -65,15 +45,6 @@ def build_pipeline(params: Params, schema: dict[str, str]) -> Pipeline:
         verbose_feature_names_out=False,
     )
     return Pipeline([("preprocess", preprocess), ("estimator", build_estimator(params))])
-
-
-def features_and_label(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    if target not in frame.columns:
-        raise PipelineError(
-            f"the prepared data has no column {target!r} (made from other data or params?); "
-            "run the 'extract' and 'prepare' stages again"
-        )
-    return frame.drop(columns=[target]), frame[target]
 
 
 def fit(params: Params, train: pd.DataFrame) -> tuple[Pipeline, dict[str, str]]:

@@ -1,8 +1,8 @@
-"""Stage 7, validate_model: the model gate, after evaluation.
+"""The validate_model stage: the model gate, after evaluation.
 
 deepchecks' model evaluation suite (train-test performance gap, gain over a simple model),
 absolute floors on the evaluation metrics, and the challenger against the production model on
-the same test data (champion.py); thresholds from params.yaml. It runs only after the data
+the same test data (gates/champion.py); thresholds from params.yaml. It runs only after the data
 gate passed, and completes the gate report that `register` obeys.
 """
 
@@ -11,59 +11,14 @@ from __future__ import annotations
 import joblib
 import pandas as pd
 
-from ..champion import compare
 from ..config import Params
 from ..errors import PipelineError
-from ..gates import (
-    CheckOutcome,
-    GateReport,
-    Status,
-    deepchecks_dataset,
-    quiet_deepchecks,
-    read_report,
-    run_suite,
-    write_report,
-)
+from ..gates.champion import compare
+from ..gates.floors import metric_floor
+from ..gates.model_suites import model_evaluation_suite
+from ..gates.report import MODEL_SUITES, GateReport, read_report, write_report
+from ..gates.runner import deepchecks_dataset, quiet_deepchecks, run_suite
 from ..layout import Layout, read_json, require
-from .validate_data import MODEL_SUITES
-
-
-def model_evaluation_suite(params: Params):
-    from deepchecks.tabular import Suite
-    from deepchecks.tabular import checks as dc
-
-    gate = params.validation.model
-    checks = [
-        dc.TrainTestPerformance().add_condition_train_test_relative_degradation_less_than(
-            gate.max_performance_degradation
-        ),
-        dc.SimpleModelComparison(strategy="most_frequent").add_condition_gain_greater_than(
-            gate.min_gain_over_simple_model, average=True
-        ),
-    ]
-    if params.task == "classification":
-        checks.append(dc.ConfusionMatrixReport())  # shown in the report, not a gate
-    return Suite("Model Evaluation", *checks)
-
-
-def metric_floor(params: Params, scores: dict[str, float]) -> list[CheckOutcome]:
-    """Absolute bounds on the evaluation metrics: minimums for scores, maximums for errors.
-
-    A bound on a metric that was not computed fails: a floor nobody checks is no floor.
-    """
-    gate = params.validation.model
-    bounds = [(metric, ">=", limit) for metric, limit in gate.minimums.items()]
-    bounds += [(metric, "<=", limit) for metric, limit in gate.maximums.items()]
-    found = []
-    for metric, sign, limit in bounds:
-        value = scores.get(metric)
-        if value is None:
-            status: Status = "failed"
-        else:
-            status = "passed" if (value >= limit if sign == ">=" else value <= limit) else "failed"
-        shown = "missing" if value is None else f"{value:.4f}"
-        found.append(CheckOutcome("Model Floor", metric, f"{metric} {sign} {limit}", status, shown))
-    return found
 
 
 def run(params: Params, layout: Layout) -> GateReport:

@@ -1,0 +1,114 @@
+"""A team's first week, as one scenario: their own data, a first staging and production release,
+then the project's whole test suite and its CI workflow on a clean checkout of main.
+
+The generated tests build their own fixtures, so they stay green whatever the project's
+params.yaml, data, deploy/ state and MLflow store hold. This bakes a project, points it at a
+CSV with other columns, another target and text features, commits the contract, releases
+v0.1.0-rc.1 to staging and v0.1.0 to production through the real release workflow (act,
+against a bare origin), then runs `make test` and the CI workflow in a fresh clone of main.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci.bake import bake, find_python, make
+from ci.gitops_repo import Repo, explain, output
+
+pytestmark = [pytest.mark.act, pytest.mark.xdist_group("own-data")]
+ROWS = 1_500
+CITIES = ["Oslo", "Lima", "Pune", "Kobe"]
+
+
+def write_loans(path: Path, rows: int = ROWS, seed: int = 7) -> None:
+    """Loans with an id, numbers, two text columns and a 0/1 label no single column gives away."""
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["loan_id", "income", "years", "city", "channel", "late"])
+        for index in range(rows):
+            income, years = round(rng.gauss(52_000, 15_000), 2), rng.randint(1, 29)
+            city, channel = rng.choice(CITIES), rng.choice(["branch", "online", "broker"])
+            signal = (income - 52_000) / 15_000 + (years - 15) / 8.5 + (city == "Lima") * 0.4
+            late = int(signal + rng.gauss(0, 0.35) < 0)
+            writer.writerow([f"L{index:06d}", income, years, city, channel, late])
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
+    base = tmp_path_factory.mktemp("own-data")
+    repo = Repo(bake(base, project_name="Loan Risk"))
+    repo.env.pop("PYTEST_ADDOPTS", None)  # the whole suite, as the team runs it
+    repo.env["CONTAINER_ENGINE"] = "none"  # test_gitops proves the image path
+    subprocess.run(["git", "init", "--quiet", "--bare", str(repo.origin)], check=True)
+    repo.git("remote", "add", "origin", str(repo.origin))
+    repo.git("push", "--quiet", "origin", "main")
+    installed = make(repo.root, "install", python=find_python("3.11"))
+    assert installed.returncode == 0, output(installed)
+    yield repo
+
+
+def test_own_data_passes_the_pipeline_and_its_contract_is_committed(team: Repo) -> None:
+    data = team.root / "data" / "external" / "loans.csv"
+    write_loans(data)
+    params_file = team.root / "params.yaml"
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    params["data"].update(source="data/external/loans.csv", target="late", drop=["loan_id"])
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    (team.root / "data" / "contract.json").unlink(missing_ok=True)
+    done = make(team.root, "pipeline", python=find_python("3.11"))
+    assert done.returncode == 0, output(done)[-6000:]
+    contract = team.root / "data" / "contract.json"
+    assert contract.is_file() and '"late"' in contract.read_text(encoding="utf-8")
+    team.git("add", "params.yaml", str(data), str(contract))
+    team.git("commit", "--quiet", "--no-verify", "-m", "Our own loan data and its contract")
+    team.git("push", "--quiet", "origin", "main")
+
+
+def test_first_staging_and_production_releases(team: Repo) -> None:
+    for tag, environment in (("v0.1.0-rc.1", "staging"), ("v0.1.0", "production")):
+        team.git("pull", "--quiet", "--rebase", "origin", "main")
+        done = team.tag(tag)
+        assert done.returncode == 0, explain(done)
+        assert team.record(environment)["version"] == tag
+    assert team.origin_file("deploy/history.jsonl").count("\n") == 2
+
+
+@pytest.fixture(scope="module")
+def clean_main(team: Repo) -> Repo:
+    """A fresh clone of origin/main: the team's data, contract and two release records."""
+    clone = team.root.parent / "clone" / team.root.name
+    clone.parent.mkdir()
+    subprocess.run(["git", "clone", "--quiet", str(team.origin), str(clone)], check=True)
+    fresh = Repo(clone)
+    fresh.origin = team.origin
+    fresh.env = dict(team.env)
+    installed = make(clone, "install", python=find_python("3.11"))
+    assert installed.returncode == 0, output(installed)
+    return fresh
+
+
+def test_the_whole_suite_passes_on_main(clean_main: Repo) -> None:
+    assert "late" in (clean_main.root / "params.yaml").read_text(encoding="utf-8")
+    assert clean_main.origin_file("deploy/overlays/production/release.json").strip() != "{}"
+    done = make(clean_main.root, "test", python=find_python("3.11"))
+    log = output(done)
+    assert done.returncode == 0, log[-8000:]
+    assert " passed" in log and " failed" not in log and " error" not in log.splitlines()[-1]
+
+
+def test_the_ci_workflow_passes_on_main(clean_main: Repo) -> None:
+    done = clean_main.act("push")
+    log = output(done)
+    assert done.returncode == 0, explain(done)
+    for job in ("lint", "unit", "pipeline-tests", "e2e", "slow", "pipeline", "all-green"):
+        assert f"[ci/{job}" in log, job
+    assert "Job failed" not in log

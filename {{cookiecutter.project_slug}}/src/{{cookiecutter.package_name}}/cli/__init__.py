@@ -1,0 +1,17 @@
+"""Command line: one sub-command per pipeline stage, `pipeline` for all of them, serving, release."""
+
+from __future__ import annotations
+
+import typer
+
+from . import pipeline, release, serving
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Run the ML pipeline stage by stage, or all at once, serve the result, release it.",
+)
+app.add_typer(pipeline.app)
+app.add_typer(serving.app)
+app.add_typer(release.app, name="release")

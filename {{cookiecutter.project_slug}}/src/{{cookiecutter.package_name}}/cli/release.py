@@ -1,0 +1,157 @@
+"""`<project> release ...`: the commands the release and rollback workflows call."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import Params
+from ..layout import Layout, write_json
+from ..release import github, model_card
+from ..release.artifacts import default_store
+from ..release.gitops import commit_state, current_commit, state_worktree
+from ..release.images import container_engine, engine_setting
+from ..release.promote import promote_to_production, release_notes, release_to_staging, rollback
+from ..release.records import DeployState, ReleaseRecord
+from ..release.summary import publish, record_table
+from ..release.versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag, require_newer
+from ..tracking import set_alias, tracking_uri
+from .context import DEFAULT_PARAMS, ParamsOption, project, sample_rows
+
+app = typer.Typer(no_args_is_help=True, help="Promote builds through Git tags.")
+TagOption = Annotated[str, typer.Option("--tag", help="The pushed tag (e.g. v1.2.0-rc.1)")]
+
+
+def _apply(layout: Layout, branch: str, record: ReleaseRecord) -> str:
+    """Commit the record to the default branch and return the pushed commit."""
+    message = f"deploy({record.environment}): {record.action} {record.version}"
+
+    def change(worktree: Path) -> list[str]:
+        DeployState(worktree / "deploy").apply(record)
+        return ["deploy"]
+
+    return commit_state(layout.root, branch, message, change)
+
+
+def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[str]) -> None:
+    """Commit the state, then move the alias (only once Git holds the new state), then report."""
+    pushed = _apply(layout, params.release.branch, record)
+    notes = [*notes, f"deploy state committed to {params.release.branch} as {pushed[:12]}"]
+    notes.append(set_alias(params, layout.root, record.environment, record.model_version))
+    write_json(layout.reports / "release.json", record.to_dict())
+    (layout.reports / "release-notes.md").write_text(release_notes(record), encoding="utf-8")
+    try:  # the release has happened: a card that cannot be written is a note, not a failure
+        card = model_card.write(layout, record, tracking_uri(params, layout.root), notes)
+        notes = [*notes, f"model card: {card.relative_to(layout.root)}"]
+    except Exception as exc:
+        reason = model_card.without_credentials(f"{type(exc).__name__}: {exc}")[:300]
+        notes = [*notes, f"model card not written: {reason}"]
+    publish(record_table(record, notes))
+
+
+@app.command("check-tag")
+def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Print the environment a tag targets (and set it, and the image registry, as step outputs).
+
+    Refused: a tag that is no release tag, and a version not above what production runs now
+    (read from the default branch), before any job spends time on it.
+    """
+    with project(params) as (config, layout):
+        release = parse_tag(tag)
+        with state_worktree(layout.root, config.release.branch) as worktree:
+            production = DeployState(worktree / "deploy").current("production")
+        require_newer(release, production.version if production else None)
+        environment = release.environment
+        registry = config.release.registry()
+        engine_setting()  # a typo in CONTAINER_ENGINE is refused before the pipeline runs
+    typer.echo(environment)
+    github.set_outputs(environment=environment, registry=registry)
+
+
+@app.command()
+def registry(params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Print the image registry's host (and set it as a step output, for the registry login)."""
+    with project(params) as (config, _):
+        host = config.release.registry()
+    typer.echo(host)
+    github.set_outputs(registry=host)
+
+
+@app.command()
+def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
+    with project(params) as (config, layout):
+        rows = sample_rows(config, layout, 3)
+        with state_worktree(layout.root, config.release.branch) as worktree:
+            record, notes = release_to_staging(
+                tag,
+                config,
+                layout,
+                DeployState(worktree / "deploy"),
+                default_store(),
+                current_commit(layout.root),
+                config.release.resolved_image(),
+                rows,
+                container_engine(),
+            )
+        _finish(config, layout, record, notes)
+
+
+@app.command()
+def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Promote the build that passed staging on this commit; refuse anything else."""
+    with project(params) as (config, layout):
+        with state_worktree(layout.root, config.release.branch) as worktree:
+            record, notes = promote_to_production(
+                tag, DeployState(worktree / "deploy"), default_store(), current_commit(layout.root)
+            )
+        _finish(config, layout, record, notes)
+
+
+@app.command("rollback")
+def rollback_command(
+    environment: Annotated[str, typer.Option("--env", help="staging or production")],
+    to: Annotated[str, typer.Option("--to", help="An earlier release of that environment")],
+    params: ParamsOption = DEFAULT_PARAMS,
+) -> None:
+    """Put an environment back on an earlier release: state, alias and an audit entry."""
+    with project(params) as (config, layout):
+        if environment not in ENVIRONMENTS:
+            raise ReleaseError(
+                f"--env must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+            )
+        env: Environment = environment  # type: ignore[assignment]
+        with state_worktree(layout.root, config.release.branch) as worktree:
+            record, notes = rollback(env, to, DeployState(worktree / "deploy"), default_store())
+        _finish(config, layout, record, notes)
+
+
+@app.command("notes")
+def notes_command(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+    """Publish reports/release-notes.md as TAG's GitHub release (with `gh`), or keep it locally."""
+    with project(params) as (_, layout):
+        notes = layout.reports / "release-notes.md"
+        if not notes.is_file():
+            raise ReleaseError(f"{notes} is missing: run `release production` first")
+        if shutil.which("gh") and github.has_token():
+            done = subprocess.run(
+                ["gh", "release", "create", tag, "--title", tag, "--notes-file", str(notes)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise ReleaseError(f"gh release create {tag} failed: {done.stderr.strip()}")
+            publish(f"GitHub release {tag} published.")
+            return
+        local = Path(os.environ.get("LOCAL_RELEASES", layout.reports / "releases"))
+        local.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notes, local / f"{tag}.md")
+        publish(
+            f"No `gh` or GH_TOKEN here: release notes for {tag} kept at {local / (tag + '.md')}"
+        )

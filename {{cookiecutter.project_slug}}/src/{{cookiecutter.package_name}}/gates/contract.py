@@ -1,0 +1,158 @@
+"""The data contract: the columns, types, categories and labels the model is built for.
+
+Written from the data of the first run (then committed, so a schema change is a reviewed
+diff), and checked on every later run before training: a column missing, renamed or of
+another type, a category or label class never seen, or a number that is not finite stops the
+pipeline with the column named. deepchecks compares train with test; this compares new data
+with what was agreed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Params
+from ..errors import PipelineError
+from ..layout import Layout, write_json
+from ..schema import categorical_columns, infer_schema
+from .report import CheckOutcome, Status, not_run
+
+SUITE = "Data Contract"
+MAX_CATEGORIES = 1000  # beyond this a column is free text: its values are not enumerated
+SHOWN = 5
+
+
+def infer_contract(frame: pd.DataFrame, target: str, declared: tuple[str, ...]) -> dict[str, Any]:
+    """The contract of a frame, as the first run sees it."""
+    features = frame.drop(columns=[target])
+    kinds = infer_schema(features)
+    categorical = set(categorical_columns(kinds, declared))
+    columns: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        entry: dict[str, Any] = {"kind": kind}
+        values = features[name].dropna().unique()
+        if name in categorical and len(values) <= MAX_CATEGORIES:
+            entry["categories"] = sorted(_plain(value) for value in values)
+        columns[name] = entry
+    label = frame[target].dropna()
+    contract: dict[str, Any] = {"target": target, "columns": columns}
+    if not pd.api.types.is_float_dtype(label) and label.nunique() <= MAX_CATEGORIES:
+        contract["classes"] = sorted(_plain(value) for value in label.unique())
+    return contract
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value that compares equal to the frame's: numpy scalars become Python ones."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def load_contract(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        contract = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PipelineError(f"validation.contract: {path} is not valid JSON: {exc}") from exc
+    if not isinstance(contract, dict) or not isinstance(contract.get("columns"), dict):
+        raise PipelineError(f"validation.contract: {path} has no 'columns' mapping")
+    return contract
+
+
+def _outcome(check: str, condition: str, problems: list[str]) -> CheckOutcome:
+    status: Status = "failed" if problems else "passed"
+    more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    shown = "; ".join(problems[:SHOWN]) + more
+    return CheckOutcome(SUITE, check, condition, status, shown or "as agreed")
+
+
+def _compatible(expected: str, actual: str) -> bool:
+    numeric = {"int", "float"}
+    return expected == actual or (expected in numeric and actual in numeric)
+
+
+def check_contract(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> list[CheckOutcome]:
+    """One outcome per contract rule, each naming the offending columns and values."""
+    target = contract.get("target")
+    expected: dict[str, Any] = contract["columns"]
+    present = [str(column) for column in frame.columns if column != target]
+    missing = [name for name in expected if name not in present]
+    extra = [name for name in present if name not in expected]
+    found = [
+        _outcome(
+            "Columns",
+            "every agreed column is present and no other",
+            [f"missing column {name!r}" for name in missing]
+            + [f"unexpected column {name!r}" for name in extra],
+        )
+    ]
+    shared = [name for name in expected if name in present]
+    kinds = infer_schema(frame[shared]) if shared else {}
+    found.append(
+        _outcome(
+            "Types",
+            "each column keeps its agreed type",
+            [
+                f"{name!r} is {kinds[name]}, agreed {expected[name]['kind']}"
+                for name in shared
+                if not _compatible(expected[name]["kind"], kinds[name])
+            ],
+        )
+    )
+    found.append(_finite(frame, shared, kinds))
+    found.append(_categories(frame, expected, shared))
+    found.append(_labels(frame, contract, task))
+    return found
+
+
+def _finite(frame: pd.DataFrame, shared: list[str], kinds: dict[str, str]) -> CheckOutcome:
+    problems = []
+    for name in shared:
+        if kinds[name] in {"int", "float"}:
+            infinite = int(np.isinf(frame[name].to_numpy(dtype="float64", na_value=np.nan)).sum())
+            if infinite:
+                problems.append(f"{name!r} has {infinite} infinite value(s)")
+    return _outcome("Finite Numbers", "numeric columns hold no infinities", problems)
+
+
+def _categories(frame: pd.DataFrame, expected: dict[str, Any], shared: list[str]) -> CheckOutcome:
+    problems = []
+    for name in shared:
+        known = expected[name].get("categories")
+        if known is None:
+            continue
+        seen = {_plain(value) for value in frame[name].dropna().unique()}
+        new = sorted(map(str, seen - set(known)))
+        if new:
+            problems.append(f"{name!r} has unseen categories {new[:SHOWN]}")
+    return _outcome("Categories", "no category outside the agreed ones", problems)
+
+
+def _labels(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> CheckOutcome:
+    target = contract.get("target")
+    if target not in frame.columns:
+        return _outcome("Label", "the label is present and varies", [f"no label column {target!r}"])
+    label = frame[target].dropna()
+    problems = []
+    if label.nunique() < 2:
+        problems.append(f"label {target!r} is constant ({label.unique()[:1].tolist()})")
+    if task == "classification" and "classes" in contract:
+        new = sorted(map(str, {_plain(v) for v in label.unique()} - set(contract["classes"])))
+        if new:
+            problems.append(f"label {target!r} has unseen classes {new[:SHOWN]}")
+    return _outcome("Label", "the label is present, varies, and keeps its classes", problems)
+
+
+def contract_outcomes(params: Params, layout: Layout, raw: pd.DataFrame) -> list[CheckOutcome]:
+    """Check the raw data against the contract; the first run writes the contract instead."""
+    path = params.validation.resolved_contract(layout.root)
+    contract = load_contract(path)
+    if contract is None:
+        write_json(path, infer_contract(raw, params.data.target, params.data.categorical))
+        where = path.relative_to(layout.root) if path.is_relative_to(layout.root) else path
+        return [not_run(SUITE, f"no contract yet: {where} written from this data; commit it")]
+    return check_contract(raw, contract, params.task)

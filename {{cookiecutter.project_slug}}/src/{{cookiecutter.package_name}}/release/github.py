@@ -1,0 +1,56 @@
+"""Everything the release code reads from a GitHub Actions run, in one place.
+
+Outside a workflow each of these is empty (or the local fallback), so the same commands run
+on a laptop; under `act` the run is local, whatever GITHUB_ACTIONS says.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+REPO = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+def on_github() -> bool:
+    """A hosted (or self-hosted) GitHub runner, not `act` on a laptop."""
+    return os.environ.get("GITHUB_ACTIONS") == "true" and not os.environ.get("ACT")
+
+
+def commit_sha() -> str:
+    """The commit the workflow runs for, or '' outside one."""
+    return os.environ.get("GITHUB_SHA", "")
+
+
+def actor() -> str:
+    return os.environ.get("GITHUB_ACTOR") or os.environ.get("USER", "unknown")
+
+
+def run_url() -> str:
+    """This workflow run's page, or '' outside one."""
+    server, repo, run = (
+        os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return f"{server}/{repo}/actions/runs/{run}" if REPO.fullmatch(repo) and run else ""
+
+
+def has_token() -> bool:
+    """A token `gh` can publish releases with."""
+    return bool(os.environ.get("GH_TOKEN"))
+
+
+def append_summary(markdown: str) -> None:
+    """Add to the job summary page, when the run has one."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(markdown + "\n")
+
+
+def set_outputs(**values: str) -> None:
+    """Set step outputs, when the run reads them."""
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as outputs:
+            outputs.writelines(f"{name}={value}\n" for name, value in values.items())

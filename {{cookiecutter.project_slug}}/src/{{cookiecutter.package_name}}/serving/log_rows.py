@@ -1,0 +1,121 @@
+"""The prediction log's records: requests' inputs and outputs as flat rows, JSON lines or columns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Batch = tuple[str, str, Any, Any]  # (at, model_version, inputs, outputs) of one request
+
+
+def rows_in(batches: list[Batch]) -> int:
+    return sum(len(inputs) for _, _, inputs, _ in batches)
+
+
+def _frame(values: Any) -> pd.DataFrame:
+    """A batch's inputs or outputs: a frame, columns, rows as dicts, or a function returning
+    one of these, built here, on the log's thread, not on the request's."""
+    if callable(values):
+        values = values()
+    if isinstance(values, pd.DataFrame):
+        return values
+    return pd.DataFrame(values if isinstance(values, Mapping) else list(values))
+
+
+def _frames(batches: list[Batch]) -> tuple[list[tuple[str, str, int]], pd.DataFrame, pd.DataFrame]:
+    """Many requests' inputs and outputs as two frames of equal length (pandas writes them fast,
+    in C), and each request's (at, model_version, rows)."""
+    heads, frames, results = [], [], []
+    for at, version, inputs, outputs in batches:
+        frame, result = _frame(inputs), _frame(outputs)
+        if len(result) != len(frame):
+            raise ValueError(f"{len(frame)} input rows but {len(result)} outputs")
+        heads.append((at, version, len(frame)))
+        frames.append(frame)
+        results.append(result)
+    return heads, pd.concat(frames, ignore_index=True), pd.concat(results, ignore_index=True)
+
+
+def as_json_lines(batches: list[Batch]) -> str:
+    """One JSON object per row: {"at", "model_version", "inputs": {...}, "output": {...}}."""
+    heads, frame, result = _frames(batches)
+    prefixes = [
+        prefix
+        for at, version, count in heads
+        for prefix in [json.dumps({"at": at, "model_version": version})[:-1]] * count
+    ]
+    rows = frame.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    answers = result.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    return "".join(
+        f'{prefix}, "inputs": {row}, "output": {answer}}}\n'
+        for prefix, row, answer in zip(prefixes, rows, answers, strict=True)
+    )
+
+
+def _arrays(values: Any, prefix: str, text: set[str]) -> dict[str, np.ndarray]:
+    """A batch's inputs or outputs (as `_frame` takes them) as one array per column, without
+    building a frame; nested dicts (class probabilities) become `<key>.<class>`."""
+    if callable(values):
+        values = values()
+    if not isinstance(values, pd.DataFrame | Mapping):
+        rows = list(values)
+        values = pd.json_normalize(rows) if prefix == "output." else pd.DataFrame(rows)
+    if isinstance(values, pd.DataFrame) and len(values.columns) and values.dtypes.nunique() == 1:
+        block = values.to_numpy()  # one dtype (all numbers, say): one block, sliced for free
+        if isinstance(values.dtypes.iloc[0], pd.StringDtype):
+            text.update(prefix + str(name) for name in values.columns)
+        return {prefix + str(name): block[:, i] for i, name in enumerate(values.columns)}
+    arrays = {}
+    for name, column in values.items():
+        if isinstance(getattr(column, "dtype", None), pd.StringDtype):  # text even if all missing
+            text.add(prefix + str(name))
+        arrays[prefix + str(name)] = np.asarray(column)
+    return arrays
+
+
+class PendingRows:
+    """Parquet rows waiting for their part file, as arrays per column and batch.
+
+    Adding a batch costs microseconds, and a part's table is joined column by column, in C.
+    Building a table per request, or one from all of a part's requests at once, held the
+    interpreter for seconds per part, and stalled every request meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self.heads: list[tuple[str, str, int]] = []  # (at, model_version, rows) per batch
+        self.columns: dict[str, list[np.ndarray]] = {}
+        self.text: set[str] = set()
+        self.rows = 0
+
+    def add(self, at: str, version: str, inputs: Any, outputs: Any) -> None:
+        arrays = {**_arrays(inputs, "inputs.", self.text), **_arrays(outputs, "output.", self.text)}
+        count = len(inputs)
+        if any(len(values) != count for values in arrays.values()):
+            raise ValueError(f"{count} input rows but outputs of another length")
+        for name, parts in self.columns.items():  # absent from this batch: missing
+            if name not in arrays:
+                parts.append(np.full(count, None, dtype=object))
+        for name, values in arrays.items():
+            if name not in self.columns:  # new with this batch: missing before it
+                self.columns[name] = [np.full(self.rows, None, dtype=object)] if self.rows else []
+            self.columns[name].append(values)
+        self.heads.append((at, version, count))
+        self.rows += count
+
+    def table(self) -> pd.DataFrame:
+        """The records as flat columns: at, model_version, inputs.<feature>, output.<key>."""
+        counts = [count for _, _, count in self.heads]
+        table = pd.DataFrame(
+            {
+                "at": np.repeat([at for at, _, _ in self.heads], counts),
+                "model_version": np.repeat([version for _, version, _ in self.heads], counts),
+                **{name: np.concatenate(parts) for name, parts in self.columns.items()},
+            }
+        )
+        for name in self.text:
+            table[name] = table[name].astype("string")
+        return table

@@ -1,0 +1,30 @@
+"""Names in the BentoML store: derived from the package, so code and bento agree without config."""
+
+from pathlib import Path
+
+PACKAGE = __name__.split(".")[0]
+BENTO_NAME = PACKAGE.replace("_", "-")
+BENTO_MODEL_NAME = PACKAGE.replace("_", "-") + "-model"
+COMPILED_OBJECT = "compiled_scorer"  # the model as ONNX, among the BentoML model's custom objects
+SERVICE = f"{PACKAGE}.serving.service:Predictor"
+# What the bento carries of the package: the service and the modules it imports, nothing else.
+# (tests/pipeline/test_register_package.py checks this against what the service imports)
+SERVICE_MODULES = (
+    "__init__",
+    "schema",
+    "serving/__init__",
+    "serving/compiled",
+    "serving/http_errors",
+    "serving/log_rows",
+    "serving/names",
+    "serving/prediction_log",
+    "serving/responses",
+    "serving/scorers",
+    "serving/scoring",
+    "serving/service",
+    "serving/table_input",
+)
+SERVICE_FILES = tuple(f"{PACKAGE}/{module}.py" for module in SERVICE_MODULES)
+# The bento is built from the source that runs (src/ of an editable install), pinned by its lock.
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+RUNTIME_LOCK = SOURCE_DIR.parent / "requirements.lock"

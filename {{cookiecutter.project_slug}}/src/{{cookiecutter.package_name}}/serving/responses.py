@@ -1,0 +1,86 @@
+"""What the service answers: one prediction, a column-wise batch, the metadata."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+
+class Prediction(BaseModel):
+    prediction: float | int | str | bool | None
+    probabilities: dict[str, float] | None = None
+    model_version: str
+    error: str | None = None  # set only for a row the model could not score
+
+
+class BatchResponse(BaseModel):
+    """Column-wise, for large batches: row i is predictions[i] (and probabilities[i])."""
+
+    model_name: str
+    model_version: str
+    rows: int
+    classes: list[str] = []  # the order of each row's probabilities (none for regression)
+    predictions: list[float | int | str | bool | None]
+    probabilities: list[list[float]] = []  # empty for regression
+    errors: dict[str, str] = {}  # row index -> why the model could not score that row
+
+
+@dataclass
+class Scores:
+    """A batch's answers as columns: cheap to build, to serialise and to log."""
+
+    predictions: list[Any]
+    probabilities: list[list[float]] | None
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def __add__(self, other: Scores) -> Scores:
+        offset = len(self.predictions)
+        both = None
+        if self.probabilities is not None or other.probabilities is not None:
+            width = len((self.probabilities or other.probabilities or [[]])[0])
+            fill = [[float("nan")] * width]
+            both = (self.probabilities or fill * len(self.predictions)) + (
+                other.probabilities or fill * len(other.predictions)
+            )
+        errors = {**self.errors, **{offset + i: why for i, why in other.errors.items()}}
+        return Scores(self.predictions + other.predictions, both, errors)
+
+    def columns(self, classes: list[str]) -> dict[str, Any]:
+        """One value per prediction in each column, for the prediction log (no frame: a frame
+        per request cost the log's thread more than all else it does)."""
+        columns: dict[str, Any] = {"prediction": self.predictions}
+        if self.probabilities is not None:
+            by_class = np.asarray(self.probabilities, dtype=float).reshape(
+                len(self.predictions), -1
+            )
+            columns |= {f"probability.{name}": by_class[:, i] for i, name in enumerate(classes)}
+        # always there, typed as text, so every log file has the same columns
+        errors = [self.errors.get(index) for index in range(len(self.predictions))]
+        columns["error"] = pd.array(errors, dtype="string")
+        return columns
+
+
+def not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+class Metadata(BaseModel):
+    model_name: str
+    model_version: str
+    alias: str
+    git_commit: str
+    data_sha256: str
+    mlflow_run_id: str
+    task: str
+    features: dict[str, str]
+    classes: list[str]
+    metrics: dict[str, float]
+    ready: bool
+    load_error: str | None
+    scorer: dict[str, Any]
+    prediction_log: dict[str, Any]

@@ -1,0 +1,67 @@
+"""The whole pipeline through the CLI, then the bento served by `bentoml serve` over HTTP."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.serving.process import http, predict, serving
+
+from ..conftest import CLASSIFICATION, cli, write_params
+
+pytestmark = pytest.mark.e2e
+
+
+def test_failed_gate_stops_the_pipeline_naming_the_check(built: Path, tmp_path: Path) -> None:
+    raw = pd.read_parquet(built / "data" / "raw" / "dataset.parquet")
+    raw["leak"] = raw["target"]
+    raw.to_csv(tmp_path / "leaky.csv", index=False)
+    write_params(tmp_path, **{"data.source": "leaky.csv"})
+    done = cli("pipeline", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "pipeline stopped at 'validate_data'" in done.stderr
+    assert "Feature Label Correlation" in done.stderr
+    assert "no model version registered" in done.stderr
+    assert not (tmp_path / "reports" / "package.json").exists()
+
+
+def test_own_data_with_mixed_types_is_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Int, text, boolean, declared-categorical and gappy columns, with awkward names."""
+    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / ".bentoml"))
+    rng = np.random.default_rng(0)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "size m2": rng.normal(80, 20, rows).round(1),
+            "rooms": rng.integers(1, 6, rows),
+            "colour": rng.choice(["red", "green", "blue"], rows),
+            "garden": rng.choice([True, False], rows),
+            "zone": rng.integers(1, 4, rows),
+        }
+    )
+    frame.loc[rng.choice(rows, 8, replace=False), "size m2"] = np.nan
+    score = frame["rooms"] + (frame["colour"] == "red") + rng.normal(0, 1, rows)
+    frame["target"] = (score > score.median()).astype(int) if CLASSIFICATION else score
+    frame.to_csv(tmp_path / "mine.csv", index=False)
+    write_params(
+        tmp_path,
+        **{
+            "data.source": "mine.csv",
+            "data.categorical": ["zone"],
+            "validation.model.minimums": {},
+            "validation.model.min_gain_over_simple_model": 0.0,
+        },
+    )
+    done = cli("pipeline", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads((tmp_path / "reports" / "package.json").read_text())
+    row = {"size m2": None, "rooms": 3, "colour": "red", "garden": True, "zone": 2}
+    with serving(record["bento"]) as url:
+        answer = predict(url, [row, {**row, "size m2": 75.5, "zone": 3}])
+        assert len(answer["predictions"]) == 2
+        status, body = http("POST", f"{url}/predict", {"rows": [{**row, "zone": "2"}]})
+        assert status == 400 and "zone" in json.dumps(body)

@@ -1,0 +1,285 @@
+"""The served bento over HTTP: every endpoint, every kind of bad request, the prediction log."""
+
+import io
+import json
+import math
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.serving.process import http, predict, serving
+
+from ..conftest import CLASSIFICATION
+
+pytestmark = pytest.mark.e2e
+MAX_ROWS = 1_000  # service.MAX_ROWS: importing the service module needs a packaged model
+
+
+def send(url: str, body: bytes, content_type: str | None) -> tuple[int, dict]:
+    """POST raw bytes with any Content-Type (or none), for what `http` never sends."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def upload(url: str, name: str, payload: bytes, field: str = "file") -> tuple[int, dict]:
+    boundary = "----model-service-test"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return send(f"{url}/predict_file", body, f"multipart/form-data; boundary={boundary}")
+
+
+def test_health_readiness_and_metadata(service: str, built: Path) -> None:
+    assert http("GET", f"{service}/livez")[0] == 200
+    assert http("GET", f"{service}/readyz")[0] == 200
+    status, meta = http("GET", f"{service}/metadata")
+    registration = json.loads((built / "reports" / "registration.json").read_text())
+    assert status == 200 and meta["ready"] is True and meta["load_error"] is None
+    assert meta["model_version"] == str(registration["version"])
+    assert meta["git_commit"] == registration["git.commit"]
+    assert meta["data_sha256"] == registration["data.sha256"]
+    assert meta["mlflow_run_id"] == registration["run_id"]
+    assert meta["alias"] == "challenger" and meta["metrics"]
+    # the default pipeline compiles: small batches go to onnxruntime, which agreed at packaging
+    scorer = meta["scorer"]
+    assert scorer["packaged"]["compiled"] is True, scorer
+    assert scorer["packaged"]["max_difference"] <= scorer["packaged"]["tolerance"]
+    assert scorer["serving"].startswith("onnxruntime") and scorer["compiled_not_used"] is None
+
+
+def test_predicts_one_and_many_rows(service: str, rows: list[dict]) -> None:
+    one = predict(service, rows[:1])
+    many = predict(service, rows)
+    assert one["model_version"] == "1"
+    assert len(many["predictions"]) == 5
+    if CLASSIFICATION:
+        assert {p["prediction"] for p in many["predictions"]} <= {0, 1}
+        for prediction in many["predictions"]:
+            assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
+    else:
+        assert all(isinstance(p["prediction"], float) for p in many["predictions"])
+
+
+def test_batch_endpoint_takes_a_large_list(service: str, rows: list[dict]) -> None:
+    status, body = http("POST", f"{service}/predict_batch", {"rows": rows * 2000})
+    assert status == 200, body
+    assert body["rows"] == 10_000 and len(body["predictions"]) == 10_000
+    # /predict scores 5 rows with the compiled copy, this 10,000 with scikit-learn: they agree
+    # to the parity tolerance (compile_model.TOLERANCE), classes exactly
+    one_by_one = predict(service, rows)["predictions"]
+    assert body["predictions"][:5] == pytest.approx([p["prediction"] for p in one_by_one], rel=1e-5)
+    if CLASSIFICATION:  # column-wise: row i's probabilities, in the order of `classes`
+        assert body["predictions"][:5] == [p["prediction"] for p in one_by_one]
+        assert body["probabilities"][0] == pytest.approx(
+            [one_by_one[0]["probabilities"][c] for c in body["classes"]], abs=1e-5
+        )
+    assert body["errors"] == {}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_file_endpoint_takes_csv_and_parquet(service: str, rows: list[dict], kind: str) -> None:
+    frame, sink = pd.DataFrame(rows * 40), io.BytesIO()
+    frame.to_csv(sink, index=False) if kind == "csv" else frame.to_parquet(sink)
+    status, body = upload(service, f"rows.{kind}", sink.getvalue())
+    assert status == 200, body
+    assert body["rows"] == 200
+    expected = [p["prediction"] for p in predict(service, rows)["predictions"]]
+    assert body["predictions"][:5] == pytest.approx(expected, rel=1e-5)
+
+
+def _without(row: dict, key: str) -> dict:
+    return {k: v for k, v in row.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("make_body", "names"),
+    [
+        (lambda row: {"rows": [_without(row, next(iter(row)))]}, "FIRST: Field required"),
+        (lambda row: {"rows": [{**row, "surprise": 1.0}]}, "rows[0].surprise: Extra inputs"),
+        (lambda row: {"rows": [{**row, next(iter(row)): "1.5"}]}, "FIRST: Input should be a valid number"),
+        (lambda row: {"rows": [{**row, next(iter(row)): None}]}, "FIRST: Input should be a valid number"),
+        (lambda row: {"rows": [{**row, next(iter(row)): True}]}, "FIRST: Input should be a valid number"),
+        (lambda row: {"rows": [{**row, next(iter(row)): 1e300}]}, "FIRST: Input should be less than"),
+        (lambda row: {"rows": []}, "rows: List should have at least 1 item"),
+        (lambda row: {"rows": [row] * (MAX_ROWS + 1)}, "rows: List should have at most 1000"),
+        (lambda row: {"rows": [row], "extra": 1}, "extra: Extra inputs"),
+        (lambda row: {"rows": row}, "rows: Input should be a valid array"),
+        (lambda row: [row], "body: Input should be an object"),
+        (lambda row: {}, "rows: Field required"),
+    ],
+    ids=["missing", "extra", "string-for-number", "null", "bool-for-number", "huge",
+         "empty-batch", "oversize-batch", "extra-top-level", "not-a-list", "bare-list", "empty"],
+)  # fmt: skip
+def test_bad_requests_get_400_naming_the_field(service, rows, make_body, names) -> None:
+    status, body = http("POST", f"{service}/predict", make_body(rows[0]))
+    assert status == 400, body
+    assert names.replace("FIRST", f"rows[0].{next(iter(rows[0]))}") in body["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "says"),
+    [
+        (b'{"rows": [', "application/json", 400, "body: Invalid JSON"),
+        (b"", "application/json", 400, "rows: Field required"),
+        (b'{"rows": []}', "text/plain", 415, "expected application/json, got text/plain"),
+        (b"rows=1", "application/x-www-form-urlencoded", 415, "expected application/json"),
+    ],
+)
+def test_unreadable_bodies_get_a_4xx(service, body, content_type, status, says) -> None:
+    answered, payload = send(f"{service}/predict", body, content_type)
+    assert answered == status and says in payload["error"], payload
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_get_400_naming_the_field(service, rows, value) -> None:
+    first = next(iter(rows[0]))
+    body = json.dumps({"rows": [{**rows[0], first: 0.0}]}).replace(
+        f'"{first}": 0.0', f'"{first}": {value}'
+    )
+    status, payload = send(f"{service}/predict", body.encode(), "application/json")
+    assert status == 400, payload
+    assert f"rows[0].{first}: Input should be a finite number" in payload["error"]
+    assert {"field": f"rows[0].{first}", "message": "Input should be a finite number"} in payload[
+        "fields"
+    ]
+
+
+def _table(rows: list[dict], change) -> bytes:
+    frame = pd.DataFrame(rows)
+    sink = io.StringIO()
+    change(frame).to_csv(sink, index=False)
+    return sink.getvalue().encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (lambda rows, first: _table(rows, lambda f: f.drop(columns=[first])), "FIRST: column(s) missing"),
+        (lambda rows, first: _table(rows, lambda f: f.assign(surprise=1)), "surprise: unexpected column"),
+        (lambda rows, first: _table(rows, lambda f: f.rename(columns={first: "renamed"})), "FIRST: column(s) missing"),
+        (lambda rows, first: _table(rows, lambda f: f.assign(**{first: "abc"})), "FIRST: expected a number, got 'abc' at row 0"),
+        (lambda rows, first: _table(rows, lambda f: f.assign(**{first: float("inf")})), "FIRST: non-finite number at row 0"),
+        (lambda rows, first: _table(rows, lambda f: f.assign(**{first: None})), "FIRST: null or empty at row 0"),
+        (lambda rows, first: _table(rows, lambda f: f.head(0)), "file: no rows"),
+        (lambda rows, first: b"PAR1 but not parquet", "file: not a readable CSV or Parquet"),
+        (lambda rows, first: bytes(range(256)), "file: neither Parquet nor UTF-8 CSV"),
+    ],
+    ids=["missing-column", "extra-column", "renamed-column", "text-in-number", "infinity",
+         "null", "no-rows", "broken-parquet", "binary"],
+)  # fmt: skip
+def test_bad_files_get_400_naming_the_column(service, rows, payload, says) -> None:
+    first = next(iter(rows[0]))
+    status, body = upload(service, "rows.csv", payload(rows, first))
+    assert status == 400, body
+    assert says.replace("FIRST", first) in body["error"]
+
+
+def test_file_endpoint_needs_a_multipart_file(service: str, rows: list[dict]) -> None:
+    status, body = http("POST", f"{service}/predict_file", {"rows": rows})
+    assert status == 415 and "multipart/form-data" in body["error"]
+    status, body = upload(service, "rows.csv", _table(rows, lambda f: f), field="other")
+    assert status == 400 and "file: Field required" in body["error"]
+
+
+def _eventually(check, seconds: float = 20.0):
+    """Poll until `check()` returns something truthy (the log is written in the background)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {seconds} s: {check.__doc__ or check}")
+
+
+def test_every_prediction_is_logged_with_its_model_version(
+    service: str, built: Path, rows: list[dict]
+) -> None:
+    sent = [{**row, next(iter(row)): 1234.5 + index} for index, row in enumerate(rows[:2])]
+    predict(service, sent)
+    log = built / "prediction-logs" / "predictions.jsonl"
+
+    def logged() -> list[dict]:
+        """the two rows sent are the log's last records"""
+        lines = log.read_text().splitlines() if log.is_file() else []
+        last = [json.loads(line) for line in lines[-2:]]
+        return last if [record["inputs"] for record in last] == sent else []
+
+    last = _eventually(logged)
+    assert all(
+        record["model_version"] == "1" and "prediction" in record["output"] for record in last
+    )
+    assert all(record["at"].endswith("+00:00") for record in last)
+
+
+def test_a_failing_log_sink_never_fails_a_request(
+    built: Path, rows: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = built / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    monkeypatch.setenv("PREDICTION_LOG", str(blocker / "predictions.jsonl"))
+    record = json.loads((built / "reports" / "package.json").read_text())
+    with serving(record["bento"]) as url:
+        for _ in range(3):
+            assert len(predict(url, rows)["predictions"]) == 5
+
+        def counted() -> dict:
+            """all 15 rows are counted as dropped"""
+            log = http("GET", f"{url}/metadata")[1]["prediction_log"]
+            return log if log["dropped"] >= 15 else {}
+
+        log = _eventually(counted)
+    assert log["dropped"] == 15 and log["written"] == 0
+    assert "NotADirectoryError" in log["last_error"] or "FileExistsError" in log["last_error"]
+
+
+def test_by_default_the_log_is_parquet_under_the_folder_serving_started_from(
+    built: Path, rows: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buffered rows reach disk when the server stops, not only every 30 s."""
+    monkeypatch.delenv("PREDICTION_LOG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    record = json.loads((built / "reports" / "package.json").read_text())
+    with serving(record["bento"]) as url:
+        predict(url, rows)
+        predict(url, rows[:1])
+    logged = pd.read_parquet(tmp_path / "prediction-logs")
+    assert len(logged) == len(rows) + 1 and set(logged["model_version"]) == {"1"}
+    assert logged["output.error"].isna().all() and "output.prediction" in logged
+
+
+def test_an_oversize_upload_is_refused_before_it_is_read(service: str) -> None:
+    import http.client
+
+    host, port = service.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/predict_file")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", str(10 * 2**30))
+    connection.endheaders()
+    connection.send(b"--x\r\n")
+    answer = connection.getresponse()
+    assert answer.status == 413 and "larger than" in json.loads(answer.read())["error"]
+    connection.close()
+
+
+@pytest.mark.parametrize("huge", [1e15, -1e15, 10**15])
+def test_large_finite_numbers_get_a_finite_answer(service, rows, huge) -> None:
+    status, body = http(
+        "POST", f"{service}/predict", {"rows": [{**rows[0], next(iter(rows[0])): huge}]}
+    )
+    assert status == 200, body
+    assert all(p["error"] is None and math.isfinite(float(p["prediction"])) for p in body)

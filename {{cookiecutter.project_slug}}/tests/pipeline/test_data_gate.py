@@ -1,0 +1,201 @@
+"""The data gate stops bad data before training, naming the check: one test per kind of fault.
+
+Each case builds its bad data from the sample (plus a text column, so categories are in the
+contract too), runs the stages up to the data gate, and asserts which check failed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import load_params
+from {{ cookiecutter.package_name }}.errors import GateFailedError, PipelineError
+from {{ cookiecutter.package_name }}.layout import Layout
+from {{ cookiecutter.package_name }}.pipeline import run_stage
+
+from ..conftest import CLASSIFICATION, write_params
+
+UP_TO_THE_GATE = ("extract", "analyse", "prepare", "validate_data")
+TARGET = "target"
+Fault = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def _features(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in (TARGET, "segment") and frame[c].dtype.kind == "f"]
+
+
+def _rows(frame: pd.DataFrame, share: float, seed: int = 0) -> pd.Index:
+    return frame.sample(frac=share, random_state=seed).index
+
+
+def _run_gate(root: Path, source: str, contract: Path, test_fault: Fault | None = None):
+    params = load_params(
+        write_params(root, **{"data.source": source, "validation.contract": str(contract)})
+    )
+    layout = Layout(root)
+    for stage in UP_TO_THE_GATE:
+        if stage == "validate_data" and test_fault is not None:
+            test = pd.read_parquet(layout.test_data)
+            test_fault(test).to_parquet(layout.test_data, index=False)
+        result = run_stage(stage, params, layout)
+    return result, layout
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    """The sample plus a text column, and the contract a first run writes from it."""
+    root = tmp_path_factory.mktemp("clean")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    params = load_params(write_params(root))
+    layout = Layout(root)
+    run_stage("extract", params, layout)
+    frame = pd.read_parquet(layout.raw_data)
+    first = _features(frame)[0]
+    frame["segment"] = np.where(frame[first] > frame[first].median(), "high", "low")
+    frame.to_parquet(root / "clean.parquet", index=False)
+    contract = root / "contract.json"
+    report, _ = _run_gate(root, "clean.parquet", contract)
+    assert [c.status for c in report.checks if c.suite == "Data Contract"] == ["not run"]
+    report, _ = _run_gate(root, "clean.parquet", contract)  # now checked against it
+    assert report.passed, [check.name for check in report.failed]
+    assert {c.suite for c in report.checks if c.status == "passed"} >= {
+        "Data Contract", "Data Integrity", "Train Test Validation"
+    }  # fmt: skip
+    monkeypatch.undo()
+    return frame, contract
+
+
+def with_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[_rows(frame, 0.4), _features(frame)[0]] = np.nan
+    return frame
+
+
+def with_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([frame, frame.loc[_rows(frame, 0.3)]], ignore_index=True)
+
+
+def with_leak(frame: pd.DataFrame) -> pd.DataFrame:
+    frame[_features(frame)[0]] = frame[TARGET].astype("float64")
+    return frame
+
+
+def without_a_column(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[_features(frame)[0]])
+
+
+def with_a_renamed_column(frame: pd.DataFrame) -> pd.DataFrame:
+    first = _features(frame)[0]
+    return frame.rename(columns={first: f"{first} (renamed)"})
+
+
+def with_another_type(frame: pd.DataFrame) -> pd.DataFrame:
+    first = _features(frame)[0]
+    frame[first] = "v" + frame[first].round(2).astype(str)
+    return frame
+
+
+def with_an_unseen_category(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[_rows(frame, 0.1), "segment"] = "medium"
+    return frame
+
+
+def with_strings_in_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    first = _features(frame)[0]
+    frame[first] = frame[first].astype(object)
+    frame.loc[_rows(frame, 0.05), first] = "unknown"
+    return frame
+
+
+def with_infinities(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[_rows(frame, 0.02), _features(frame)[1]] = np.inf
+    return frame
+
+
+def with_a_constant_label(frame: pd.DataFrame) -> pd.DataFrame:
+    frame[TARGET] = frame[TARGET].iloc[0]
+    return frame
+
+
+def with_an_imbalanced_label(frame: pd.DataFrame) -> pd.DataFrame:
+    rare = frame[TARGET].value_counts().idxmin()
+    drop = frame[frame[TARGET] == rare].index[5:]  # keep 5 rows of the rarer class
+    return frame.drop(index=drop)
+
+
+def drifted(test: pd.DataFrame) -> pd.DataFrame:
+    for column in _features(test)[:3]:
+        test[column] = test[column] + 3 * test[column].std()
+    return test
+
+
+CASES = {
+    "missing values": (with_missing, "PercentOfNulls", None),
+    "duplicated rows": (with_duplicates, "Data Duplicates", None),
+    "label leak": (with_leak, "Feature Label Correlation", None),
+    "train/test drift": (None, "Feature Drift", drifted),
+    "column missing": (without_a_column, "Data Contract / Columns", None),
+    "column renamed": (with_a_renamed_column, "Data Contract / Columns", None),
+    "column of another type": (with_another_type, "Data Contract / Types", None),
+    "unseen category": (with_an_unseen_category, "Data Contract / Categories", None),
+    "strings in a numeric column": (with_strings_in_numbers, "Data Contract / Types", None),
+    "infinities": (with_infinities, "Data Contract / Finite Numbers", None),
+    "imbalanced label": (with_an_imbalanced_label, "Class Imbalance", None),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None:
+    if case == "imbalanced label" and not CLASSIFICATION:
+        pytest.skip("class balance applies to classification labels only")
+    fault, check, test_fault = CASES[case]
+    frame, contract = clean
+    bad = fault(frame.copy()) if fault else frame.copy()
+    bad.to_csv(workdir / "bad.csv", index=False)  # as data usually arrives
+    with pytest.raises(GateFailedError, match=check) as failure:
+        _run_gate(workdir, "bad.csv", contract, test_fault)
+    gates = json.loads(Layout(workdir).gates.read_text(encoding="utf-8"))
+    assert gates["passed"] is False and gates["complete"] is False
+    assert any(check in name for name in failure.value.failed)
+    statuses = {c["suite"]: c["status"] for c in gates["checks"] if c["suite"].startswith("Model")}
+    assert statuses == {"Model Evaluation": "not run", "Model Floor": "not run"}
+    assert {c["status"] for c in gates["checks"] if c["suite"] == "Champion"} == {"not run"}
+
+
+def test_a_constant_label_stops_before_training(clean, workdir: Path) -> None:
+    frame, contract = clean
+    with_a_constant_label(frame.copy()).to_parquet(workdir / "bad.parquet", index=False)
+    with pytest.raises(PipelineError, match=r"single class|Data Contract / Label"):
+        _run_gate(workdir, "bad.parquet", contract)
+    assert not Layout(workdir).model.exists()
+
+
+def test_thresholds_come_from_params(clean, workdir: Path) -> None:
+    """Relaxing the documented threshold lets the same data through: no code change."""
+    frame, contract = clean
+    with_duplicates(frame.copy()).to_parquet(workdir / "dup.parquet", index=False)
+    relaxed = {"validation.data_integrity.max_duplicate_ratio": 0.5,
+               "validation.train_test.max_train_test_mix_ratio": 0.5}  # fmt: skip
+    params = load_params(
+        write_params(workdir, **{"data.source": "dup.parquet",
+                                 "validation.contract": str(contract), **relaxed})
+    )  # fmt: skip
+    layout = Layout(workdir)
+    for stage in UP_TO_THE_GATE:
+        report = run_stage(stage, params, layout)
+    assert report.passed, [check.name for check in report.failed]
+
+
+def test_a_broken_contract_file_is_explained(workdir: Path, clean) -> None:
+    broken = workdir / "contract.json"
+    broken.write_text("{not json", encoding="utf-8")
+    frame, _ = clean
+    frame.to_parquet(workdir / "data.parquet", index=False)
+    with pytest.raises(PipelineError, match="not valid JSON"):
+        _run_gate(workdir, "data.parquet", broken)

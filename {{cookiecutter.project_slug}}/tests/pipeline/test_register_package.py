@@ -1,0 +1,96 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from {{ cookiecutter.package_name }}.errors import GateFailedError, PipelineError
+from {{ cookiecutter.package_name }}.pipeline import run_stage
+from {{ cookiecutter.package_name }}.serving.names import (
+    PACKAGE,
+    SERVICE_MODULES,
+)
+
+
+@pytest.fixture
+def validated(trained):
+    params, layout = trained
+    run_stage("validate_model", params, layout)
+    return params, layout
+
+
+def _client(params):
+    mlflow.set_tracking_uri(params.mlflow.resolved_tracking_uri())
+    return mlflow.MlflowClient()
+
+
+def test_first_model_becomes_version_one_then_versions_grow(validated) -> None:
+    params, layout = validated
+    first = run_stage("register", params, layout)
+    assert first["registered"] and first["first_model"] and first["version"] == 1
+    second = run_stage("register", params, layout)
+    assert second["version"] == 2 and not second["first_model"]
+    client = _client(params)
+    by_alias = client.get_model_version_by_alias(params.registry.model_name, "challenger")
+    assert int(by_alias.version) == 2
+    run = client.get_run(second["run_id"])
+    assert run.data.tags["data.sha256"] == json.loads(layout.raw_meta.read_text())["sha256"]
+    assert run.data.tags["gates.passed"] == "true"
+    assert "git.commit" in run.data.tags
+    assert set(run.data.metrics) == set(json.loads(layout.metrics.read_text()))
+    assert any(a.path == "reports" for a in client.list_artifacts(run.info.run_id))
+
+
+def test_failed_gate_logs_the_run_but_registers_nothing(validated) -> None:
+    params, layout = validated
+    gates = json.loads(layout.gates.read_text())
+    gates.update(passed=False, failed=["Data Integrity / Example: forced failure"])
+    layout.gates.write_text(json.dumps(gates))
+    with pytest.raises(GateFailedError, match="forced failure"):
+        run_stage("register", params, layout)
+    client = _client(params)
+    experiment = client.get_experiment_by_name(params.mlflow.experiment)
+    runs = client.search_runs([experiment.experiment_id])
+    assert [run.data.tags["gates.passed"] for run in runs] == ["false"]
+    assert client.search_model_versions(f"name='{params.registry.model_name}'") == []
+
+
+def test_package_needs_a_registered_model(validated) -> None:
+    params, layout = validated
+    with pytest.raises(PipelineError, match="no model at models:/"):
+        run_stage("package", params, layout)
+
+
+def test_package_builds_a_bento_from_the_alias(validated) -> None:
+    import bentoml
+
+    params, layout = validated
+    registered = run_stage("register", params, layout)
+    record = run_stage("package", params, layout)
+    assert record["model_uri"] == f"models:/{params.registry.model_name}@challenger"
+    assert record["model_version"] == registered["version"]
+    bento = bentoml.get(record["bento"])
+    assert bento.info.labels["model-version"] == str(registered["version"])
+    model = bentoml.models.get(record["bento_model"])
+    assert model.info.metadata["model_version"] == registered["version"]
+    assert set(model.info.metadata["features"]) == set(
+        json.loads(layout.feature_schema.read_text())["features"]
+    )
+    carried = {
+        path.relative_to(Path(bento.path) / "src").with_suffix("").as_posix()
+        for path in (Path(bento.path) / "src").rglob("*.py")
+    }
+    assert carried == {f"{PACKAGE}/{module}" for module in SERVICE_MODULES}
+    # ... and that is exactly what the service imports of the package, no more, no less
+    listing = (
+        f"import sys; from pathlib import Path; import {PACKAGE}.serving.service as s; "
+        "root = Path(s.__file__).parents[2]; "
+        "print(' '.join(Path(m.__file__).relative_to(root).with_suffix('').as_posix() "
+        f"for n, m in list(sys.modules.items()) if n.split('.')[0] == '{PACKAGE}'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", listing], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert set(done.stdout.split()) == carried

@@ -1,0 +1,236 @@
+"""Promotion rules without a server: tags, state files, the staging-first rule, rollback."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+# Trailing commas keep these imports split, so ruff formats them the same for any package name.
+from {{ cookiecutter.package_name }}.release.artifacts import (
+    ArtifactStore,
+    sha256_of,
+)
+from {{ cookiecutter.package_name }}.release.images import (
+    ImageRepository,
+    container_engine,
+    engine_setting,
+)
+from {{ cookiecutter.package_name }}.release.promote import (
+    promote_to_production,
+    rollback,
+    staged_build,
+)
+from {{ cookiecutter.package_name }}.release.records import (
+    DeployState,
+    ReleaseRecord,
+)
+from {{ cookiecutter.package_name }}.release.versions import (
+    ReleaseError,
+    parse_tag,
+    require_newer,
+)
+
+from ..conftest import fresh_deploy
+
+COMMIT = "a" * 40
+
+
+@pytest.mark.parametrize(
+    ("tag", "environment"),
+    [("v0.1.0-rc.1", "staging"), ("v1.20.3-rc.12", "staging"), ("v0.1.0", "production")],
+)
+def test_release_tags_pick_their_environment(tag: str, environment: str) -> None:
+    assert parse_tag(tag).environment == environment
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["0.1.0", "v0.1", "v01.2.3", "v1.2.3-beta.1", "v1.2.3-rc", "v1.2.3-rc.01", "latest", ""],
+)
+def test_other_tags_are_refused_with_the_accepted_forms(tag: str) -> None:
+    with pytest.raises(ReleaseError, match=r"vX\.Y\.Z-rc\.N .* vX\.Y\.Z"):
+        parse_tag(tag)
+
+
+def test_versions_compare_as_versions_not_strings() -> None:
+    require_newer(parse_tag("v0.10.0"), "v0.9.0")
+    require_newer(parse_tag("v0.2.0-rc.1"), "v0.1.0")
+    assert parse_tag("v1.0.0-rc.2").version < parse_tag("v1.0.0").version
+    for stale in ("v0.9.0", "v0.10.0", "v0.10.0-rc.1"):
+        with pytest.raises(ReleaseError, match="not above the current production"):
+            require_newer(parse_tag(stale), "v0.10.0")
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> DeployState:
+    return DeployState(fresh_deploy(tmp_path))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    return ArtifactStore(tmp_path / "store")
+
+
+def staged(
+    state: DeployState, store: ArtifactStore, version: str, commit: str = COMMIT
+) -> ReleaseRecord:
+    archive = store.root.parent / f"{version}.bento"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    archive.write_bytes(f"bento of {version}".encode())
+    record = ReleaseRecord(
+        environment="staging",
+        version=version,
+        commit=commit,
+        model_name="model",
+        model_version=len(state.history()) + 1,
+        bento=f"bento:{version}",
+        image="ghcr.io/org/model",
+        digest=store.push(archive),
+        gates_passed=True,
+        metrics={"score": 0.9},
+    )
+    state.apply(record)
+    return record
+
+
+def test_apply_writes_record_history_and_pinned_digest(state: DeployState, store) -> None:
+    record = staged(state, store, "v0.1.0-rc.1")
+    assert state.current("staging") == record
+    assert state.current("production") is None
+    assert [r.version for r in state.history()] == ["v0.1.0-rc.1"]
+    kustomization = yaml.safe_load((state.overlay("staging") / "kustomization.yaml").read_text())
+    assert kustomization["images"] == [
+        {"name": "model-service", "newName": "ghcr.io/org/model", "digest": record.digest}
+    ]
+    assert json.loads(state.record_path("staging").read_text())["commit"] == COMMIT
+
+
+def test_production_promotes_the_staged_build_unchanged(state: DeployState, store) -> None:
+    source = staged(state, store, "v0.1.0-rc.1")
+    record, _ = promote_to_production("v0.1.0", state, store, COMMIT)
+    assert store.resolve("v0.1.0") == source.digest
+    assert (record.digest, record.model_version, record.commit) == (
+        source.digest,
+        source.model_version,
+        source.commit,
+    )
+    assert record.environment == "production" and record.version == "v0.1.0"
+
+
+def test_production_of_an_unstaged_commit_is_refused(state: DeployState, store) -> None:
+    staged(state, store, "v0.1.0-rc.1")
+    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.1\.0"):
+        promote_to_production("v0.1.0", state, store, "b" * 40)
+    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.2\.0"):
+        staged_build(state, "v0.2.0", COMMIT)
+    with pytest.raises(ReleaseError, match=r"production takes vX\.Y\.Z"):
+        staged_build(state, "v0.1.0-rc.1", COMMIT)
+
+
+def test_a_tampered_artifact_is_refused(state: DeployState, store) -> None:
+    source = staged(state, store, "v0.1.0-rc.1")
+    store.path_for(source.digest).write_bytes(b"something else")
+    with pytest.raises(ReleaseError, match="expected"):
+        promote_to_production("v0.1.0", state, store, COMMIT)
+
+
+def test_rollback_returns_to_an_earlier_release(state: DeployState, store) -> None:
+    first = staged(state, store, "v0.1.0-rc.1")
+    state.apply(promote_to_production("v0.1.0", state, store, COMMIT)[0])
+    staged(state, store, "v0.2.0-rc.1", commit="c" * 40)
+    state.apply(promote_to_production("v0.2.0", state, store, "c" * 40)[0])
+    record, _ = rollback("production", "v0.1.0", state, store)
+    assert (record.action, record.digest, record.previous_version) == (
+        "rollback",
+        first.digest,
+        "v0.2.0",
+    )
+    state.apply(record)
+    assert state.current("production").version == "v0.1.0"
+    assert [r.action for r in state.history()][-1] == "rollback"
+    with pytest.raises(ReleaseError, match=r"already runs v0\.1\.0"):
+        rollback("production", "v0.1.0", state, store)
+    with pytest.raises(ReleaseError, match=r"never ran v0\.3\.0"):
+        rollback("production", "v0.3.0", state, store)
+
+
+def test_store_addresses_content_by_digest(tmp_path: Path, store) -> None:
+    archive = tmp_path / "x.bento"
+    archive.write_bytes(b"content")
+    digest = store.push(archive)
+    assert digest == sha256_of(archive) and store.pull(digest).read_bytes() == b"content"
+    with pytest.raises(ReleaseError, match="not a sha256 digest"):
+        store.pull("md5:abc")
+
+
+def test_store_tags_name_digests(tmp_path: Path, store) -> None:
+    archive = tmp_path / "x.bento"
+    archive.write_bytes(b"content")
+    digest = store.push(archive)
+    store.tag(digest, "v1.0.0-rc.1", COMMIT)
+    assert store.resolve("v1.0.0-rc.1") == store.resolve(COMMIT) == digest
+    with pytest.raises(ReleaseError, match="not a valid artifact tag"):
+        store.tag(digest, "../escape")
+    with pytest.raises(ReleaseError, match="no artifact tagged"):
+        store.resolve("v9.9.9")
+
+
+def test_an_image_digest_is_what_the_overlay_pins(state: DeployState, store) -> None:
+    record = replace(staged(state, store, "v0.1.0-rc.1"), image_digest="sha256:" + "e" * 64)
+    state.apply(record)
+    kustomization = yaml.safe_load((state.overlay("staging") / "kustomization.yaml").read_text())
+    assert kustomization["images"][0]["digest"] == record.image_digest != record.digest
+    assert state.current("staging").image_digest == record.image_digest
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("kaniko", "not supported: use docker, podman or none"), ("podman ", None), ("NONE", None)],
+)
+def test_container_engine_is_chosen_by_name(monkeypatch, value: str, message: str | None) -> None:
+    monkeypatch.setenv("CONTAINER_ENGINE", value)
+    monkeypatch.setenv("PATH", "")  # no engine on PATH: a named one is refused, none is none
+    if value.strip().lower() == "none":
+        assert container_engine() is None
+        return
+    with pytest.raises(ReleaseError, match=message or "but `podman info` fails here"):
+        container_engine()
+
+
+def test_no_engine_anywhere_means_no_image(monkeypatch) -> None:
+    for name in ("CONTAINER_ENGINE", "GITHUB_ACTIONS", "ACT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", "")
+    assert container_engine() is None
+
+
+def test_github_runners_must_build_an_image(monkeypatch) -> None:
+    monkeypatch.delenv("CONTAINER_ENGINE", raising=False)
+    monkeypatch.delenv("ACT", raising=False)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("PATH", "")
+    assert engine_setting() == "docker"
+    with pytest.raises(ReleaseError, match="CONTAINER_ENGINE=docker, but `docker info` fails"):
+        container_engine()
+    monkeypatch.setenv("ACT", "true")  # act runs the same workflow locally: no engine is fine
+    assert container_engine() is None
+
+
+def test_a_record_from_before_images_still_loads(state: DeployState, store) -> None:
+    raw = staged(state, store, "v0.1.0-rc.1").to_dict()
+    del raw["image_digest"]
+    record = ReleaseRecord.from_dict(raw)
+    assert record.image_digest is None and record.deployed_digest == record.digest
+
+
+def test_image_references_are_validated_before_any_registry_call() -> None:
+    images = ImageRepository("ghcr.io/org/model")
+    assert images.reference("sha256:" + "0" * 64) == "ghcr.io/org/model@sha256:" + "0" * 64
+    with pytest.raises(ReleaseError, match="not an image digest"):
+        images.reference("sha256:short")
+    with pytest.raises(ReleaseError, match="not a valid image tag"):
+        images.tag("sha256:" + "0" * 64, "v1.0.0/../x")
+    with pytest.raises(ReleaseError, match="not a valid image tag"):
+        images.build_and_push("podman", "bento:1", ["-rm"])
