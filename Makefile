@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help install test-tools demo test lint lock clean
+.PHONY: help install test-tools demo test bench-ci lint lock clean
 TEST_TOOLS := podman skopeo runc docker-registry debootstrap chromium wrk
 
 help: ## List the targets
@@ -36,7 +36,7 @@ test-tools: ## Install the system tools the tests use: containers, a browser, wr
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing$$missing with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_TOOLS) >/dev/null; \
+		apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $(TEST_TOOLS) >/dev/null; \
 	else echo "missing:$$missing (not root, or no apt-get): the image scenarios and the browser test will be skipped"; fi
 
 demo: install ## Bake a project with the default answers and run its whole pipeline
@@ -48,6 +48,9 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
 	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
 	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 3 --dist loadgroup -m "bake or act" --durations=15
+
+bench-ci: install ## Wall time of make test-fast, test and ci-local in a freshly baked project
+	$(BIN)/python -m ci.bench_ci
 
 lint: install ## ruff on the template's own Python
 	$(BIN)/ruff check hooks ci tests

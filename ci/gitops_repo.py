@@ -20,9 +20,6 @@ class Repo:
         self.env["MLFLOW_TRACKING_URI"] = f"sqlite:///{root.parent / 'shared-mlflow.db'}"
         self.env["ARTIFACT_STORE"] = str(root.parent / "shared-artifacts")
         self.env["LOCAL_OUTPUTS"] = str(root.parent / "act-outputs")
-        # test_bake ran this combination's whole suite; here the workflows are under test, so
-        # their `make test` leaves out the slow end-to-end tests (serving, fuzz, load, browser)
-        self.env["PYTEST_ADDOPTS"] = "-m 'not e2e'"
 
     def git(self, *args: str) -> str:
         done = subprocess.run(

@@ -46,7 +46,6 @@ def write_loans(path: Path, rows: int = ROWS, seed: int = 7) -> None:
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     base = tmp_path_factory.mktemp("own-data")
     repo = Repo(bake(base, project_name="Loan Risk"))
-    repo.env.pop("PYTEST_ADDOPTS", None)  # the whole suite, as the team runs it
     repo.env["CONTAINER_ENGINE"] = "none"  # test_gitops proves the image path
     subprocess.run(["git", "init", "--quiet", "--bare", str(repo.origin)], check=True)
     repo.git("remote", "add", "origin", str(repo.origin))

@@ -88,9 +88,12 @@ def prepared(project: tuple[Params, Layout]) -> tuple[Params, Layout]:
 
 
 def cli(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """The project's CLI in `cwd`, on that folder's params.yaml and MLflow store alone."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     return subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

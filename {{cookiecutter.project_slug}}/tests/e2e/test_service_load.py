@@ -12,11 +12,11 @@ import pytest
 
 from {{ cookiecutter.package_name }}.bench.load import (
     load_generator,
+    wrk,
 )
 from {{ cookiecutter.package_name }}.bench.serve import (
     server_pid,
     soak,
-    wrk,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
