@@ -78,3 +78,14 @@ def set_alias(params: Params, root: Path, environment: str, version: int) -> str
     registry.set_registered_model_alias(name, environment, str(version))
     registry.set_model_version_tag(name, str(version), f"deployed.{environment}", "true")
     return f"models:/{name}@{environment} -> version {version}"
+
+
+def download_run_artifacts(uri: str, run_id: str, artifact_path: str, destination: Path) -> None:
+    """Copy a run's artifacts (a folder of them) from the tracking store at `uri`."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path=artifact_path, dst_path=str(destination), tracking_uri=uri
+    )

@@ -11,7 +11,6 @@ when this job does not have them, or else linked in the staging run that built t
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import jinja2
 
 from ..config import ChampionGate
 from ..layout import Layout
+from ..tracking import download_run_artifacts
 from .records import ReleaseRecord
 
 CREDENTIALS = re.compile(r"://[^/@\s]+@")
@@ -105,16 +105,8 @@ def fetch_reports(layout: Layout, record: ReleaseRecord, tracking_uri: str) -> s
         return None
     if not record.run_id:
         return "the record names no MLflow run"
-    import mlflow
-
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
     try:
-        mlflow.artifacts.download_artifacts(
-            run_id=record.run_id,
-            artifact_path="reports/deepchecks",
-            dst_path=str(layout.reports),
-            tracking_uri=tracking_uri,
-        )
+        download_run_artifacts(tracking_uri, record.run_id, "reports/deepchecks", layout.reports)
     except Exception as exc:  # the card is still worth having without the full reports
         reason = without_credentials(str(exc).splitlines()[0][:200])  # MLflow quotes its URI
         return f"MLflow run {record.run_id} is not reachable here ({reason})"
