@@ -52,6 +52,17 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     repo.git("push", "--quiet", "origin", "main")
     installed = make(repo.root, "install", python=find_python("3.11"))
     assert installed.returncode == 0, output(installed)
+    # The team's tracking server keeps artifacts in a store of its own, outside any job's
+    # workspace (a workspace is gone once its job ends): the champion must be loadable later.
+    script = (
+        "import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); "
+        "mlflow.create_experiment(sys.argv[2], artifact_location=sys.argv[3])"
+    )
+    subprocess.run(
+        [str(repo.root / ".venv" / "bin" / "python"), "-c", script,
+         repo.env["MLFLOW_TRACKING_URI"], repo.root.name, str(base / "shared-mlartifacts")],
+        check=True, env=repo.env, capture_output=True,
+    )  # fmt: skip
     yield repo
 
 
@@ -86,7 +97,9 @@ def clean_main(team: Repo) -> Repo:
     """A fresh clone of origin/main: the team's data, contract and two release records."""
     clone = team.root.parent / "clone" / team.root.name
     clone.parent.mkdir()
-    subprocess.run(["git", "clone", "--quiet", str(team.origin), str(clone)], check=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--branch", "main", str(team.origin), str(clone)], check=True
+    )
     fresh = Repo(clone)
     fresh.origin = team.origin
     fresh.env = dict(team.env)
