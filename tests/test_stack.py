@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ci.bake import TEMPLATE_ROOT, bake, find_python, make
+from ci.lock import import_names
 
 PINS = {"deepchecks": "0.19.1", "numpy": "1.26.4", "scikit-learn": "1.5.2", "plotly": "5.24.1"}
 # deepchecks 0.19.1's WeakSegmentsPerformance wraps regressors in a model that scikit-learn >= 1.4
@@ -101,15 +102,7 @@ def test_hook_reserves_every_import_name_of_the_locked_stack(stack_python: Path)
     assert spec and spec.loader
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
-    listing = "import importlib.metadata as m; print(' '.join(m.packages_distributions()))"
-    done = subprocess.run(
-        [str(stack_python), "-c", listing], capture_output=True, text=True, check=True
-    )
-    own = stack_python.parents[2].name.replace("-", "_")
-    installed = {
-        name
-        for name in done.stdout.split()
-        if name.isidentifier() and name.islower() and not name.startswith("_") and name != own
-    }
+    # the listing `make lock` writes the names from, on a project installed from the lock
+    installed = set(import_names(stack_python, stack_python.parents[2].name.replace("-", "_")))
     missing = sorted(installed - hook.LOCKED_IMPORT_NAMES - hook.RESERVED_IMPORT_NAMES)
     assert missing == [], f"run `make lock`: _locked_import_names lacks {missing}"

@@ -20,9 +20,10 @@ from {{ cookiecutter.package_name }}.layout import Layout
 from {{ cookiecutter.package_name }}.pipeline import run_stage
 
 FIXTURE_PARAMS = Path(__file__).resolve().parent / "fixtures" / "params.yaml"
-TASK = load_params(FIXTURE_PARAMS).task
+_FIXTURE = load_params(FIXTURE_PARAMS)
+TASK = _FIXTURE.task
 CLASSIFICATION = TASK == "classification"
-TARGET = load_params(FIXTURE_PARAMS).data.target
+TARGET = _FIXTURE.data.target
 # What a developer's shell or a workflow may set that the project reads: none of it leaks in.
 PROJECT_ENVIRONMENT = (
     "MLFLOW_TRACKING_URI", "ARTIFACT_STORE", "IMAGE_REPOSITORY", "CONTAINER_ENGINE",

@@ -16,13 +16,19 @@ from .config import Params
 from .errors import PipelineError
 
 
-def mlflow_module(params: Params, root: Path) -> Any:
-    """mlflow, pointed at the project's tracking store (params.yaml or MLFLOW_TRACKING_URI)."""
+def _quiet_mlflow() -> Any:
+    """mlflow, imported with no telemetry, no progress bars and warnings only in the log."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # mlflow resets it on import
+    return mlflow
+
+
+def mlflow_module(params: Params, root: Path) -> Any:
+    """mlflow, pointed at the project's tracking store (params.yaml or MLFLOW_TRACKING_URI)."""
+    mlflow = _quiet_mlflow()
     mlflow.set_tracking_uri(tracking_uri(params, root))
     return mlflow
 
@@ -82,10 +88,6 @@ def set_alias(params: Params, root: Path, environment: str, version: int) -> str
 
 def download_run_artifacts(uri: str, run_id: str, artifact_path: str, destination: Path) -> None:
     """Copy a run's artifacts (a folder of them) from the tracking store at `uri`."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    import mlflow
-
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    mlflow.artifacts.download_artifacts(
+    _quiet_mlflow().artifacts.download_artifacts(
         run_id=run_id, artifact_path=artifact_path, dst_path=str(destination), tracking_uri=uri
     )

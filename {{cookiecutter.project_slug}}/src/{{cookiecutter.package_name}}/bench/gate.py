@@ -23,6 +23,7 @@ import yaml
 from ..config import Params
 from ..gates.contract import infer_contract
 from ..layout import Layout, write_json
+from ..serving.names import PACKAGE
 from ..stages.extract import load_source
 
 STAGES = ("extract", "prepare", "validate_data")
@@ -50,14 +51,7 @@ def run_stage(root: Path, stage: str) -> Measure:
     """One stage as a child process; its own peak resident memory, from the kernel."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            __package__.split(".")[0],
-            stage,
-            "--params",
-            str(root / "params.yaml"),
-        ],
+        [sys.executable, "-m", PACKAGE, stage, "--params", str(root / "params.yaml")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
