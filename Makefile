@@ -43,11 +43,12 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 	$(BIN)/python -m ci.demo
 
 # Phase 1 answers in a minute (hooks, workflow lint, stack); phase 2 runs the bakes and the act
-# scenarios side by side: each xdist group (one per option combination, one per scenario) is
-# independent, so three workers keep both cores busy while others wait on servers and installs.
+# scenarios side by side. Each xdist group (one per option combination, one per scenario) is
+# independent: the two long scenarios get a worker each from the start (tests/conftest.py puts
+# them first) and two more share the bakes, so both cores stay busy while others wait on servers.
 test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
 	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
-	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 3 --dist loadgroup -m "bake or act" --durations=15
+	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 4 --dist loadgroup -m "bake or act" --durations=15
 
 bench-ci: install ## Wall time of make test-fast, test and ci-local in a freshly baked project
 	$(BIN)/python -m ci.bench_ci

@@ -14,9 +14,12 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 # The supported answers: cookiecutter.json's `_supported`, the list the pre-generation hook uses.
-SUPPORTED = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text("utf-8"))["_supported"]
+ANSWERS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text("utf-8"))
+SUPPORTED = ANSWERS["_supported"]
 PYTHON_VERSIONS: tuple[str, ...] = tuple(SUPPORTED["python_version"])
 TASKS: tuple[str, ...] = tuple(SUPPORTED["task"])
+# The combination a bake gets without answers: the demo's and the first-week scenario's.
+DEFAULTS: tuple[str, str] = (ANSWERS["python_version"], ANSWERS["task"])
 
 
 def find_python(version: str) -> str | None:

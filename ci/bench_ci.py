@@ -13,13 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from ci.bake import bake, find_python, make
+from ci.bake import DEFAULTS, bake, find_python, make
 
 TARGETS = ("install", "test-fast", "test", "ci-local")
 
 
 def main() -> None:
-    python = find_python("3.11")
+    python = find_python(DEFAULTS[0])
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-ci-") as scratch:
         project = bake(Path(scratch), project_name="Bench CI")

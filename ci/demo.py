@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ci.bake import TEMPLATE_ROOT, bake, find_python, make
+from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, make
 
 BUILD = TEMPLATE_ROOT / "build" / "demo"
 
@@ -20,7 +20,7 @@ BUILD = TEMPLATE_ROOT / "build" / "demo"
 def step(title: str, project: Path, *targets: str) -> str:
     print(f"==> {title}: make {' '.join(targets)}", flush=True)
     started = time.monotonic()
-    done = make(project, *targets, python=find_python("3.11"))
+    done = make(project, *targets, python=find_python(DEFAULTS[0]))
     if done.returncode != 0:
         print(done.stdout[-6000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
         sys.exit(f"demo: `make {' '.join(targets)}` failed in {project}")

@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from ci.bake import find_python, project_env
+from ci.bake import DEFAULTS, find_python, project_env
 
 
 class Repo:
@@ -16,7 +16,7 @@ class Repo:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.origin = root.parent / "origin.git"
-        self.env = project_env(find_python("3.11"))
+        self.env = project_env(find_python(DEFAULTS[0]))
         self.env["MLFLOW_TRACKING_URI"] = f"sqlite:///{root.parent / 'shared-mlflow.db'}"
         self.env["ARTIFACT_STORE"] = str(root.parent / "shared-artifacts")
         self.env["LOCAL_OUTPUTS"] = str(root.parent / "act-outputs")

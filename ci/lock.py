@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ci.bake import TEMPLATE_ROOT, bake, find_python, make
+from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, make
 
 PROJECT_DIR = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}"
 LOCKS = ("requirements.lock", "requirements-dev.lock")
@@ -22,13 +22,13 @@ LOCKS = ("requirements.lock", "requirements-dev.lock")
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         project = bake(Path(scratch), project_name="Lock Probe")
-        done = make(project, "lock", python=find_python("3.11"))
+        done = make(project, "lock", python=find_python(DEFAULTS[0]))
         if done.returncode != 0:
             sys.exit(done.stdout + done.stderr)
         for name in LOCKS:
             shutil.copyfile(project / name, PROJECT_DIR / name)
             print(f"updated {PROJECT_DIR.name}/{name}")
-        installed = make(project, "install", python=find_python("3.11"))
+        installed = make(project, "install", python=find_python(DEFAULTS[0]))
         if installed.returncode != 0:
             sys.exit(installed.stdout + installed.stderr)
         names = import_names(project / ".venv" / "bin" / "python", project.name.replace("-", "_"))

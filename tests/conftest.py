@@ -16,7 +16,7 @@ def template_root() -> Path:
 
 
 # The longest scenarios, collected first so each gets a worker at once (xdist hands out groups
-# in collection order) while the option combinations' bakes share the remaining worker.
+# in collection order) while the option combinations' bakes share the other workers.
 LONGEST_FIRST = ("own-data", "gitops")
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ci.bake import bake, find_python, make
+from ci.bake import DEFAULTS, bake, find_python, make
 from ci.containers import base_image, container_env, local_registry, missing_tools
 from ci.gitops_repo import Repo, explain, output
 
@@ -36,7 +36,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     subprocess.run(["git", "init", "--quiet", "--bare", str(project.origin)], check=True)
     project.git("remote", "add", "origin", str(project.origin))
     project.git("push", "--quiet", "origin", "main")
-    installed = make(project.root, "install", python=find_python("3.11"))
+    installed = make(project.root, "install", python=find_python(DEFAULTS[0]))
     assert installed.returncode == 0, output(installed)
     missing = missing_tools()
     if missing:
@@ -50,7 +50,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
         project.env.update(container_env(registry))
         project.env["CONTAINER_ENGINE"] = "podman"
         project.env["IMAGE_REPOSITORY"] = f"{registry}/your-org/{project.root.name}"
-        base_image("3.11", Path(sys.executable).with_name("uv"), project.env)
+        base_image(DEFAULTS[0], Path(sys.executable).with_name("uv"), project.env)
         yield project
 
 

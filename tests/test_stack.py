@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ci.bake import TEMPLATE_ROOT, bake, find_python, make
+from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, make
 from ci.lock import import_names
 
 PINS = {"deepchecks": "0.19.1", "numpy": "1.26.4", "scikit-learn": "1.5.2", "plotly": "5.24.1"}
@@ -66,7 +66,7 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def stack_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The interpreter of a baked project's environment, installed from its lock."""
-    python = find_python("3.11")
+    python = find_python(DEFAULTS[0])
     assert python, "Python 3.11 is required"
     project = bake(tmp_path_factory.mktemp("stack"), project_name="Stack Probe")
     installed = make(project, "install", python=python)

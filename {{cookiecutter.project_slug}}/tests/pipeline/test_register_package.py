@@ -4,13 +4,21 @@ import sys
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.cli.context import (
+    sample_rows,
+)
 from {{ cookiecutter.package_name }}.errors import GateFailedError, PipelineError
 from {{ cookiecutter.package_name }}.pipeline import run_stage
 from {{ cookiecutter.package_name }}.serving.names import (
     PACKAGE,
+    SAMPLE_ROWS,
     SERVICE_MODULES,
+)
+from {{ cookiecutter.package_name }}.serving.sample import (
+    stored_sample,
 )
 
 
@@ -94,3 +102,26 @@ def test_package_builds_a_bento_from_the_alias(validated) -> None:
         [sys.executable, "-c", listing], capture_output=True, text=True, check=True, timeout=300
     )
     assert set(done.stdout.split()) == carried
+
+
+def test_the_bento_carries_its_test_rows_whatever_the_tree_holds_later(validated) -> None:
+    """Smoke tests and benchmarks send the served model's test rows, not data/prepared/'s."""
+    params, layout = validated
+    run_stage("register", params, layout)
+    record = run_stage("package", params, layout)
+    test = pd.read_parquet(layout.test_data).drop(columns=[params.data.target])
+    sample = stored_sample(record["bento"])
+    assert 0 < len(sample) <= SAMPLE_ROWS
+    assert sorted(sample.columns) == sorted(test.columns)
+    assert len(sample.merge(test, how="inner")) == len(sample)  # rows of this model's test split
+    # a later run's rows (here: a gate-refused table of other columns) change nothing served
+    pd.DataFrame({"other": [1, 2]}).to_parquet(layout.test_data)
+    layout.train_data.unlink()
+    sent = sample_rows(layout, 3)
+    assert [sorted(row) for row in sent] == [sorted(test.columns)] * 3
+    assert pd.DataFrame(sent).equals(pd.DataFrame(sample.head(3).to_dict(orient="records")))
+
+
+def test_a_bento_not_in_the_store_is_named(validated) -> None:
+    with pytest.raises(PipelineError, match=r"no-such-bento:v1 is not in this BentoML store"):
+        stored_sample("no-such-bento:v1")

@@ -35,6 +35,9 @@ end
 
 @dataclass
 class Result:
+    """One load run. Throughput counts answered requests only (2xx); latency percentiles are
+    the generators' over every response, so a run with any failure measures no verdict."""
+
     target: str
     rows_per_request: int
     requests: int
@@ -112,12 +115,14 @@ def locust(
             raise PipelineError(f"locust did not run: {done.stderr[-2000:]}")
         with stats.open(encoding="utf-8") as stream:
             total = next(row for row in csv.DictReader(stream) if row["Name"] == "Aggregated")
+    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
+    rate = float(total["Requests/s"])  # every request's, failures included
     return Result(
         target="",
         rows_per_request=_rows(body, rows),
-        requests=int(total["Request Count"]),
-        failures=int(total["Failure Count"]),
-        requests_per_s=float(total["Requests/s"]),
+        requests=requests,
+        failures=failures,
+        requests_per_s=answered_per_s(requests, failures, requests / rate if rate else seconds),
         p50_ms=_ms(total["50%"]),
         p99_ms=_ms(total["99%"]),
     )
@@ -145,10 +150,17 @@ def wrk(
         rows_per_request=_rows(body, rows),
         requests=total["requests"],
         failures=total["failures"],
-        requests_per_s=total["requests"] / max(total["duration_us"] / 1e6, 1e-9),
+        requests_per_s=answered_per_s(
+            total["requests"], total["failures"], total["duration_us"] / 1e6
+        ),
         p50_ms=total["p50_us"] / 1000 if completed else math.nan,
         p99_ms=total["p99_us"] / 1000 if completed else math.nan,
     )
+
+
+def answered_per_s(requests: int, failures: int, seconds: float) -> float:
+    """Throughput of the answered requests: a refused or failed one is no work done."""
+    return max(requests - failures, 0) / max(seconds, 1e-9)
 
 
 def _ms(value: str) -> float:

@@ -178,13 +178,23 @@ def _runs(result: dict[str, Any]) -> str:
     )
 
 
+def verdict(ok: bool, *runs: dict[str, Any]) -> str:
+    """ "met" only when the figure meets its target and every run behind it was answered in full:
+    a figure from failed requests measures the failure, not the service."""
+    failed = [r for r in runs if r["failures"] or not r["requests"]]
+    if failed:
+        names = ", ".join(f"{r['target']}: {r['failures']:,} of {r['requests']:,}" for r in failed)
+        return f"NOT met, requests failed ({names})"
+    return "met" if ok else "NOT met"
+
+
 def table(report: dict[str, Any]) -> str:
     by_name = {r["target"]: r for r in report["results"]}
     lines = [
         f"Load: {report['users']} concurrent users from {report.get('load_generator', 'locust')}, "
         f"{report['seconds']} s per target, loopback.",
         "",
-        "| target | rows/request | requests | failures | requests/s | rows/s | p50 ms | p99 ms |",
+        "| target | rows/request | requests | failures | answered/s | rows/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["results"]:
@@ -203,11 +213,12 @@ def table(report: dict[str, Any]) -> str:
         if r["target"] == "in-process predict" and r["rows_per_request"] > 1
     )
     speedup = single["requests_per_s"] / max(mlflow["requests_per_s"], 1e-9)
-    batched = max(
-        batched, by_name.get("bento, Parquet file", batched), key=lambda r: r["rows_per_s"]
-    )
-    share = batched["rows_per_s"] / max(ceiling["rows_per_s"], 1e-9)
-    verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    batches = [
+        batched,
+        *([by_name["bento, Parquet file"]] if "bento, Parquet file" in by_name else []),
+    ]
+    best = max(batches, key=lambda r: r["rows_per_s"])
+    share = best["rows_per_s"] / max(ceiling["rows_per_s"], 1e-9)
     fewer = "".join(  # the same at 1 and 2 users
         f"; {r['p99_ms']:.1f} ms at {r['target'].rsplit(', ', 1)[1]}{_runs(r)}"
         for r in report["results"]
@@ -215,10 +226,10 @@ def table(report: dict[str, Any]) -> str:
     )
     lines += [
         "",
-        f"- bento single-row throughput is {speedup:.2f}x mlflow's (target at least 2x: {verdict(speedup >= 2)})",
-        f"- bento single-row p99 is {single['p99_ms']:.1f} ms at {report['users']} users (target under 20 ms: {verdict(single['p99_ms'] < 20)}){_runs(single)}{fewer}",
-        f"- bento batched rows/s ({batched['target']}) is {share:.0%} of the in-process ceiling "
-        f"(target at least 30%: {verdict(share >= 0.3)})",
+        f"- bento single-row throughput is {speedup:.2f}x mlflow's (target at least 2x: {verdict(speedup >= 2, single, mlflow)})",
+        f"- bento single-row p99 is {single['p99_ms']:.1f} ms at {report['users']} users (target under 20 ms: {verdict(single['p99_ms'] < 20, single)}){_runs(single)}{fewer}",
+        f"- bento batched rows/s ({best['target']}) is {share:.0%} of the in-process ceiling "
+        f"(target at least 30%: {verdict(share >= 0.3, ceiling, *batches)})",
     ]
     if report.get("soak"):
         s = report["soak"]
@@ -227,6 +238,6 @@ def table(report: dict[str, Any]) -> str:
             f"- soak, {r['target']}: {r['requests']:,} requests, {r['failures']} failures, "
             f"memory after {s['warmup_s']} s warm-up {s['memory_before_mib']:.0f} -> "
             f"{s['memory_after_mib']:.0f} MiB "
-            f"({s['memory_growth']:+.1%}; target under +10%: {verdict(r['failures'] == 0 and s['memory_growth'] < 0.1)})"
+            f"({s['memory_growth']:+.1%}; target under +10%: {verdict(s['memory_growth'] < 0.1, r)})"
         )
     return "\n".join(lines)

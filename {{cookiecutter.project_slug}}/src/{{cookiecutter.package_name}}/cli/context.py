@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ import typer
 
 from ..config import Params, load_params
 from ..errors import PipelineError
-from ..layout import Layout, read_json, require
+from ..layout import Layout, read_json
 
 ParamsOption = Annotated[
     Path, typer.Option("--params", "-p", help="Params file; paths resolve from its folder.")
@@ -50,10 +49,8 @@ def bento_tag(layout: Layout) -> str:
     return str(read_json(layout.package_record, "package")["bento"])
 
 
-def sample_rows(params: Params, layout: Layout, count: int) -> list[dict[str, Any]]:
-    """Rows of the held-out test set without the label: a realistic request body."""
-    import pandas as pd
+def sample_rows(layout: Layout, count: int) -> list[dict[str, Any]]:
+    """Test rows of the packaged bento's model, without the label: a realistic request body."""
+    from ..serving.sample import sample_records
 
-    test = pd.read_parquet(require(layout.test_data, "prepare"))
-    features = test.drop(columns=[params.data.target]).head(count)
-    return json.loads(features.to_json(orient="records"))
+    return sample_records(bento_tag(layout), count)

@@ -86,7 +86,7 @@ def registry(params: ParamsOption = DEFAULT_PARAMS) -> None:
 def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
-        rows = sample_rows(config, layout, 3)
+        rows = sample_rows(layout, 3)
         with state_worktree(layout.root, config.release.branch) as worktree:
             record, notes = release_to_staging(
                 tag,

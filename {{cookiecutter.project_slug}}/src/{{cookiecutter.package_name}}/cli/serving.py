@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..layout import read_json, require, write_json
+from ..layout import read_json, write_json
 from .context import DEFAULT_PARAMS, ParamsOption, bento_tag, project, sample_rows
 
 app = typer.Typer()
@@ -37,8 +37,8 @@ def smoke(
     """Serve the bento on a free loopback port, POST sample rows, print and save the answer."""
     from ..serving.process import predict, serving
 
-    with project(params) as (config, layout), serving(bento_tag(layout)) as url:
-        sent = sample_rows(config, layout, rows)
+    with project(params) as (_, layout), serving(bento_tag(layout)) as url:
+        sent = sample_rows(layout, rows)
         body = predict(url, sent)
         write_json(layout.reports / "smoke.json", {"request": {"rows": sent}, "response": body})
         typer.echo(json.dumps(body, indent=2))
@@ -57,20 +57,21 @@ def bench_serve(
         int, typer.Option(min=1, help="Runs per single-row target (the median run is shown)")
     ] = 3,
 ) -> None:
-    """Requests/s, rows/s, p50 and p99: bento (single, batched), mlflow serve, in-process."""
-    import pandas as pd
+    """Requests/s, rows/s, p50 and p99: bento (single, batched), mlflow serve, in-process.
 
+    Requests are built from the test rows stored with the bento's model: the figures are the
+    served model's whatever the working tree holds."""
     from ..bench.load import load_generator
     from ..bench.serve import run, table
+    from ..serving.sample import stored_sample
 
-    with project(params) as (config, layout):
+    with project(params) as (_, layout):
         generator = load_generator(load)
         package = read_json(layout.package_record, "package")
-        test = pd.read_parquet(require(layout.test_data, "prepare"))
         report = run(
             package["bento"],
             package["bento_model"],
-            test.drop(columns=[config.data.target]),
+            stored_sample(package["bento"]),
             users,
             seconds,
             soak_seconds,

@@ -6,6 +6,10 @@ PACKAGE = __name__.split(".")[0]
 BENTO_NAME = PACKAGE.replace("_", "-")
 BENTO_MODEL_NAME = PACKAGE.replace("_", "-") + "-model"
 COMPILED_OBJECT = "compiled_scorer"  # the model as ONNX, among the BentoML model's custom objects
+# Held-out rows (features only) the model was tested on, among the same custom objects: what
+# smoke tests and benchmarks send, so they measure the served model whatever data/ holds now.
+SAMPLE_OBJECT = "served_sample"
+SAMPLE_ROWS = 1_000  # at most; the benchmark's uploads draw 10,000 from them with replacement
 SERVICE = f"{PACKAGE}.serving.service:Predictor"
 # What the bento carries of the package: the service and the modules it imports, nothing else.
 # (tests/pipeline/test_register_package.py checks this against what the service imports)

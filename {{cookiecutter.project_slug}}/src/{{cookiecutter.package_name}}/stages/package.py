@@ -22,6 +22,8 @@ from ..serving.names import (
     BENTO_NAME,
     COMPILED_OBJECT,
     RUNTIME_LOCK,
+    SAMPLE_OBJECT,
+    SAMPLE_ROWS,
     SERVICE,
     SERVICE_FILES,
     SOURCE_DIR,
@@ -48,16 +50,30 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
     }
 
 
-def compile_for_serving(model_uri: str, params: Params, layout: Layout) -> Compilation:
-    """The registered model, compiled and checked against itself on the test split."""
+def test_features(params: Params, layout: Layout) -> pd.DataFrame:
+    """The test split's features, in the order the model was trained on."""
     schema = read_json(layout.feature_schema, "train")
     test = pd.read_parquet(require(layout.test_data, "prepare"))
-    features = test.drop(columns=[params.data.target])[list(schema["features"])]
+    return test.drop(columns=[params.data.target])[list(schema["features"])]
+
+
+def compile_for_serving(
+    model_uri: str, params: Params, layout: Layout, features: pd.DataFrame
+) -> Compilation:
+    """The registered model, compiled and checked against itself on the test split."""
+    schema = read_json(layout.feature_schema, "train")
     return compile_pipeline(
         mlflow_module(params, layout.root).sklearn.load_model(model_uri),
         features,
         list(schema.get("nullable", [])),
     )
+
+
+def served_sample(features: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """At most SAMPLE_ROWS test rows, drawn with the split's seed, stored with the model."""
+    if len(features) <= SAMPLE_ROWS:
+        return features.reset_index(drop=True)
+    return features.sample(SAMPLE_ROWS, random_state=seed).reset_index(drop=True)
 
 
 def pinned_requirements() -> list[str]:
@@ -89,15 +105,15 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
             f"model trained here (run {trained_run}); run the pipeline so its gates pass first"
         )
     metadata = model_metadata(params, layout, version.version, version.run_id)
-    compiled = compile_for_serving(uri, params, layout)
+    features = test_features(params, layout)
+    compiled = compile_for_serving(uri, params, layout, features)
     metadata["scorer"] = compiled.report
     labels = {"registered-model": name, "model-version": str(version.version)}
+    stored: dict[str, Any] = {SAMPLE_OBJECT: served_sample(features, params.split.seed)}
+    if compiled.onnx:
+        stored[COMPILED_OBJECT] = compiled.onnx
     bento_model = bentoml.mlflow.import_model(
-        BENTO_MODEL_NAME,
-        uri,
-        metadata=metadata,
-        labels=labels,
-        custom_objects={COMPILED_OBJECT: compiled.onnx} if compiled.onnx else None,
+        BENTO_MODEL_NAME, uri, metadata=metadata, labels=labels, custom_objects=stored
     )
     bento = bentoml.bentos.build(
         SERVICE,
