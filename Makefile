@@ -48,7 +48,7 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 # them first) and two more share the bakes, so both cores stay busy while others wait on servers.
 test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
 	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
-	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 4 --dist loadgroup -m "bake or act" --durations=15
+	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 4 --dist loadgroup -m "bake or act" --no-loadscope-reorder --durations=15
 
 bench-ci: install ## Wall time of make test-fast, test and ci-local in a freshly baked project
 	$(BIN)/python -m ci.bench_ci

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ci.bake import TEMPLATE_ROOT
+from ci.servers import free_port, running
 
 TOOLS = ("podman", "skopeo", "runc", "docker-registry", "debootstrap")
 CACHE = TEMPLATE_ROOT / "build" / "containers"
@@ -32,12 +30,6 @@ CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _run(command: list[str], env: dict[str, str] | None = None, **kwargs: object) -> None:
@@ -100,30 +92,13 @@ def base_image(python_version: str, uv: Path, env: dict[str, str]) -> str:
 @contextmanager
 def local_registry(root: Path) -> Iterator[str]:
     """An image registry on loopback for the duration of the block; yields `127.0.0.1:<port>`."""
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
+    address = f"127.0.0.1:{free_port()}"
     config = root / "registry.yml"
     config.write_text(
         f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
         f"http:\n  addr: {address}\n",
         encoding="utf-8",
     )
-    with (root / "registry.log").open("wb") as log:
-        process = subprocess.Popen(
-            ["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://{address}/v2/", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError((root / "registry.log").read_text()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the registry on {address} did not answer within 10 s")
+    command = ["docker-registry", "serve", str(config)]
+    with running(command, f"http://{address}/v2/", root / "registry.log", 10):
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

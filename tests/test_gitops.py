@@ -218,6 +218,53 @@ def test_bad_or_stale_tags_are_refused_before_any_work(repo: Repo, tag: str, rea
     assert repo.main_head() == head
 
 
+# Values a tag or a dispatch input may hold that a shell or make would run: a broken quote, a
+# command substitution, make's own $(shell); and a non-ASCII digit. Git takes each as a tag name.
+HOSTILE = [
+    'v1";touch${IFS}{marker};"',
+    "v1$(touch${IFS}{marker})",
+    "v1`touch${IFS}{marker}`",
+    "v1$(shell${IFS}touch${IFS}{marker})",
+    "v1.2.1\u0663",
+]
+
+
+def _marker(repo: Repo) -> Path:
+    marker = repo.root.parent / "pwned"
+    marker.unlink(missing_ok=True)
+    return marker
+
+
+@pytest.mark.parametrize("template", HOSTILE, ids=["quote", "subst", "backticks", "make", "digit"])
+def test_hostile_tags_run_nothing_in_the_release_workflow(repo: Repo, template: str) -> None:
+    marker = _marker(repo)
+    tag, head = template.replace("{marker}", str(marker)), repo.main_head()
+    done = repo.tag(tag)
+    assert done.returncode != 0
+    assert "is not a release tag" in output(done), explain(done)
+    assert not marker.exists(), f"the tag {tag!r} ran a command"
+    assert repo.main_head() == head
+    repo.git("tag", "--delete", tag)
+    repo.git("push", "--quiet", "origin", f":refs/tags/{tag}")
+
+
+def test_hostile_rollback_inputs_and_make_arguments_run_nothing(repo: Repo) -> None:
+    marker = _marker(repo)
+    head, production = repo.main_head(), repo.record("production")
+    for template in HOSTILE[:4]:
+        value = template.replace("{marker}", str(marker)).replace("${IFS}", " ")
+        done = repo.act("dispatch", "rollback", "environment=production", f"version={value}")
+        assert done.returncode != 0 and "is not a release tag" in output(done), explain(done)
+        done = repo.act("dispatch", "rollback", f"environment=production{value}", "version=v0.1.0")
+        assert done.returncode != 0 and "--env must be one of" in output(done), explain(done)
+        # and the Makefile, as a developer would type it
+        for target, name in (("release-check", "TAG"), ("rollback", "TO")):
+            done = make(repo.root, target, f"{name}={value}", "ENV=production")
+            assert done.returncode != 0 and "is not a release tag" in output(done), output(done)
+        assert not marker.exists(), f"{value!r} ran a command"
+    assert repo.main_head() == head and repo.record("production") == production
+
+
 def test_production_image_is_the_staging_image_by_digest(repo: Repo) -> None:
     images = needs_images(repo)
     production = repo.record("production")

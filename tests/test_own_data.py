@@ -1,5 +1,6 @@
 """A team's first week, as one scenario: their own data, a first staging and production release,
-then the project's whole test suite and its CI workflow on a clean checkout of main.
+then the project's whole test suite and its CI workflow on a clean checkout of main, all of it
+tracked by a real `mlflow server` on loopback.
 
 The generated tests build their own fixtures, so they stay green whatever the project's
 params.yaml, data, deploy/ state and MLflow store hold. This bakes a project, points it at a
@@ -22,6 +23,7 @@ import yaml
 
 from ci.bake import DEFAULTS, bake, find_python, make
 from ci.gitops_repo import Repo, explain, output
+from ci.servers import mlflow_server
 
 pytestmark = [pytest.mark.act, pytest.mark.xdist_group("own-data")]
 ROWS = 1_500
@@ -54,18 +56,11 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     repo.git("push", "--quiet", "origin", "main")
     installed = make(repo.root, "install", python=PYTHON)
     assert installed.returncode == 0, output(installed)
-    # The team's tracking server keeps artifacts in a store of its own, outside any job's
-    # workspace (a workspace is gone once its job ends): the champion must be loadable later.
-    script = (
-        "import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); "
-        "mlflow.create_experiment(sys.argv[2], artifact_location=sys.argv[3])"
-    )
-    subprocess.run(
-        [str(repo.root / ".venv" / "bin" / "python"), "-c", script,
-         repo.env["MLFLOW_TRACKING_URI"], repo.root.name, str(base / "shared-mlartifacts")],
-        check=True, env=repo.env, capture_output=True,
-    )  # fmt: skip
-    yield repo
+    # The team's tracking server, as teams run one: every job, release and clone below logs,
+    # registers and resolves aliases through its REST API, and its artifacts outlive any job.
+    with mlflow_server(repo.root / ".venv" / "bin" / "mlflow", base / "tracking-server") as url:
+        repo.env["MLFLOW_TRACKING_URI"] = url
+        yield repo
 
 
 def test_own_data_passes_the_pipeline_and_its_contract_is_committed(team: Repo) -> None:

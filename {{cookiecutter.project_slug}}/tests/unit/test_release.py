@@ -47,8 +47,15 @@ def test_release_tags_pick_their_environment(tag: str, environment: str) -> None
 
 @pytest.mark.parametrize(
     "tag",
-    ["0.1.0", "v0.1", "v01.2.3", "v1.2.3-beta.1", "v1.2.3-rc", "v1.2.3-rc.01", "latest", ""],
-)
+    [
+        "0.1.0", "v0.1", "v01.2.3", "v1.2.3-beta.1", "v1.2.3-rc", "v1.2.3-rc.01", "latest", "",
+        # digits of other scripts, which `\d` takes: Arabic-Indic, fullwidth, Devanagari
+        "v1.2.1\u0663", "v\uff11.0.0", "v1.0.0-rc.\u0967",
+        # whitespace and line ends around a valid tag; shell and make text inside one
+        "v1.0.0\n", " v1.0.0", "v1.0.0 ", "v1.0.0\t", 'v1";id>pwned;"', "v1.0.0$(id)",
+        "v1.0.0`id`", "v1.0.0;id",
+    ],
+)  # fmt: skip
 def test_other_tags_are_refused_with_the_accepted_forms(tag: str) -> None:
     with pytest.raises(ReleaseError, match=r"vX\.Y\.Z-rc\.N .* vX\.Y\.Z"):
         parse_tag(tag)
@@ -134,6 +141,29 @@ def test_a_tampered_artifact_is_refused(state: DeployState, store) -> None:
     store.path_for(source.digest).write_bytes(b"something else")
     with pytest.raises(ReleaseError, match="expected"):
         promote_to_production("v0.1.0", state, store, COMMIT)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ['{"environment": "production", "vers', "not json", "[1, 2]", '"a string"', "{}"],
+    ids=["half-written", "text", "list", "string", "empty-object"],
+)
+def test_a_broken_history_line_is_named_by_file_and_line(
+    state: DeployState, store, broken: str
+) -> None:
+    staged(state, store, "v0.1.0-rc.1")
+    state.apply(promote_to_production("v0.1.0", state, store, COMMIT)[0])
+    with state.history_path.open("a", encoding="utf-8") as history:
+        history.write(broken + "\n")
+    with pytest.raises(ReleaseError, match=r"history\.jsonl:3 is not a .*git checkout -- deploy/"):
+        rollback("production", "v0.1.0", state, store)
+
+
+def test_a_broken_release_record_is_named(state: DeployState, store) -> None:
+    staged(state, store, "v0.1.0-rc.1")
+    state.record_path("staging").write_text('{"version": "v0.1', encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"staging/release\.json is not a JSON record"):
+        state.current("staging")
 
 
 def test_rollback_returns_to_an_earlier_release(state: DeployState, store) -> None:

@@ -10,6 +10,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain lines, not boxes: an error must read whole in a CI log, unwrapped, and grep-able.
+    rich_markup_mode=None,
     help="Run the ML pipeline stage by stage, or all at once, serve the result, release it.",
 )
 app.add_typer(pipeline.app)

@@ -26,7 +26,8 @@ def _stage(name: str) -> Callable[..., None]:
 
 
 for _index, (_name, _help) in enumerate(STAGES.items(), start=1):
-    app.command(_name, help=f"{_index}. {_help}")(_stage(_name))
+    _text = f"{_index}. {_help}"  # short_help too: click would cut it at "1."
+    app.command(_name, help=_text, short_help=_text)(_stage(_name))
 
 
 @app.command(help=f"Run the {len(STAGES)} stages in order; stop at the first failure.")

@@ -24,7 +24,19 @@ from ..tracking import set_alias, tracking_uri
 from .context import DEFAULT_PARAMS, ParamsOption, project, sample_rows
 
 app = typer.Typer(no_args_is_help=True, help="Promote builds through Git tags.")
-TagOption = Annotated[str, typer.Option("--tag", help="The pushed tag (e.g. v1.2.0-rc.1)")]
+
+
+def _release_tag(value: str) -> str:
+    """Refuse anything but a release tag while the command line is read, before any work."""
+    try:
+        return parse_tag(value).tag
+    except ReleaseError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+TagOption = Annotated[
+    str, typer.Option("--tag", help="The pushed tag (e.g. v1.2.0-rc.1)", callback=_release_tag)
+]
 
 
 def _apply(layout: Layout, branch: str, record: ReleaseRecord) -> str:
@@ -116,7 +128,10 @@ def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
 @app.command("rollback")
 def rollback_command(
     environment: Annotated[str, typer.Option("--env", help="staging or production")],
-    to: Annotated[str, typer.Option("--to", help="An earlier release of that environment")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="An earlier release of that environment", callback=_release_tag),
+    ],
     params: ParamsOption = DEFAULT_PARAMS,
 ) -> None:
     """Put an environment back on an earlier release: state, alias and an audit entry."""

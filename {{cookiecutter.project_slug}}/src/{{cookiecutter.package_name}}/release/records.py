@@ -57,6 +57,31 @@ class ReleaseRecord:
         return cls(**{key: value for key, value in raw.items() if key in known})
 
 
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def _parsed(path: Path, text: str, line: int | None = None) -> Any:
+    """JSON of a record file (or one history line), or a refusal naming where it broke."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ReleaseError(
+            f"{_where(path, line)} is not a JSON record ({error.msg} at column {error.colno}): "
+            "restore it from git (`git checkout -- deploy/`) before releasing"
+        ) from None
+
+
+def _record(path: Path, raw: Any, line: int | None = None) -> ReleaseRecord:
+    try:
+        return ReleaseRecord.from_dict(raw)
+    except (TypeError, AttributeError) as error:
+        raise ReleaseError(
+            f"{_where(path, line)} is not a release record ({error}): "
+            "restore it from git (`git checkout -- deploy/`) before releasing"
+        ) from None
+
+
 @dataclass(frozen=True)
 class DeployState:
     """The `deploy/` folder of a checkout of the default branch."""
@@ -77,14 +102,18 @@ class DeployState:
         path = self.record_path(environment)
         if not path.is_file():
             return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return ReleaseRecord.from_dict(raw) if raw else None
+        raw = _parsed(path, path.read_text(encoding="utf-8"))
+        return _record(path, raw) if raw else None
 
     def history(self) -> list[ReleaseRecord]:
         if not self.history_path.is_file():
             return []
         lines = self.history_path.read_text(encoding="utf-8").splitlines()
-        return [ReleaseRecord.from_dict(json.loads(line)) for line in lines if line.strip()]
+        return [
+            _record(self.history_path, _parsed(self.history_path, line, number), number)
+            for number, line in enumerate(lines, 1)
+            if line.strip()
+        ]
 
     def apply(self, record: ReleaseRecord) -> None:
         """Make `record` the environment's desired state and append it to the history."""

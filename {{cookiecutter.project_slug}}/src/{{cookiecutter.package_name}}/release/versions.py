@@ -12,8 +12,10 @@ from ..errors import PipelineError
 
 Environment = Literal["staging", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
+# ASCII digits only ("\d" would take "v1.2.1٣"), matched whole: nothing before, after or around.
+NUMBER = "(?:0|[1-9][0-9]*)"
 TAG_PATTERN = re.compile(
-    r"^v(?P<base>(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))(?:-rc\.(?P<rc>0|[1-9]\d*))?$"
+    rf"v(?P<base>{NUMBER}\.{NUMBER}\.{NUMBER})(?:-rc\.(?P<rc>{NUMBER}))?", re.ASCII
 )
 TAG_HELP = "use vX.Y.Z-rc.N to release to staging or vX.Y.Z to promote to production"
 
@@ -38,11 +40,11 @@ class ReleaseTag:
 
 
 def parse_tag(tag: str) -> ReleaseTag:
-    match = TAG_PATTERN.fullmatch(tag.strip()) if isinstance(tag, str) else None
+    match = TAG_PATTERN.fullmatch(tag) if isinstance(tag, str) else None
     if match is None:
         raise ReleaseError(f"tag {tag!r} is not a release tag: {TAG_HELP}")
     rc = match.group("rc")
-    return ReleaseTag(tag=tag.strip(), base=match.group("base"), rc=None if rc is None else int(rc))
+    return ReleaseTag(tag=tag, base=match.group("base"), rc=None if rc is None else int(rc))
 
 
 def require_newer(tag: ReleaseTag, production_version: str | None) -> None:

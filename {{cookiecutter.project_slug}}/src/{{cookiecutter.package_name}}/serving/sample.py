@@ -42,4 +42,5 @@ def sample_records(bento: str, count: int) -> list[dict[str, Any]]:
     """`count` of those rows as a JSON request's records (cycled when the sample is smaller)."""
     sample = stored_sample(bento)
     rows = sample.iloc[[index % len(sample) for index in range(count)]]
-    return json.loads(rows.to_json(orient="records"))
+    # 15 digits, pandas' most: its default of 10 would send values the model never saw
+    return json.loads(rows.to_json(orient="records", double_precision=15))

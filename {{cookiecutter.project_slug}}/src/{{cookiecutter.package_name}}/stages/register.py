@@ -129,8 +129,10 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     }
     client = mlflow.MlflowClient()
     first = ensure_registered_model(client, params.registry.model_name)
+    # The logged model's id with its `models:/m-...` URI: a tracking server refuses that source
+    # without it (SQLite takes it either way), and would leave a registered model with no version.
     created = client.create_model_version(
-        params.registry.model_name, info.model_uri, run_id=run_id, tags=tags
+        params.registry.model_name, info.model_uri, run_id=run_id, tags=tags, model_id=info.model_id
     )
     client.set_registered_model_alias(
         params.registry.model_name, params.registry.alias, created.version
