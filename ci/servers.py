@@ -60,6 +60,11 @@ def mlflow_server(mlflow: Path, root: Path) -> Iterator[str]:
         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
         "--artifacts-destination", str(root / "artifacts"),
     ]  # fmt: skip
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    # No job runner: its task consumers (for GenAI evaluation) are a dozen idle processes here.
+    env = {
+        **os.environ,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }
     with running(command, f"{url}/health", root / "server.log", 180, env):
         yield url

@@ -115,8 +115,8 @@ GITHUB_LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 # What the generated project can use as it ships: SQLite (embedded default), a tracking server
 # over HTTP(S) (whose own backend may be PostgreSQL), or Databricks. MLflow's file store is in
-# maintenance mode and database URIs would need drivers the project does not pin.
-DATABASE_SCHEMES: frozenset[str] = frozenset()
+# maintenance mode and database URIs would need drivers the project does not pin: a team's
+# PostgreSQL sits behind its `mlflow server`. The README's answers table says the same.
 TRACKING_SCHEMES = ("sqlite", "http", "https", "databricks")
 TRACKING_URI_FORMS = (
     "use 'sqlite:///<path>' (e.g. 'sqlite:///mlflow.db'), a tracking server "
@@ -296,41 +296,45 @@ def _tracking_uri_problem(value: str) -> str | None:
     except ValueError as error:
         return f"cannot be parsed ({error})"
     scheme = parts.scheme
-    base_scheme = scheme.split("+", 1)[0]
-    if not scheme or base_scheme not in (*TRACKING_SCHEMES, *DATABASE_SCHEMES):
+    if scheme not in TRACKING_SCHEMES:
         shown = repr(scheme) if scheme else "no scheme"
-        return f"has {shown}; supported schemes are " + ", ".join(
-            (*TRACKING_SCHEMES, *sorted(DATABASE_SCHEMES))
+        return f"has {shown}; supported schemes are " + ", ".join(TRACKING_SCHEMES)
+    if "@" in parts.netloc:
+        # The answer lands in the committed params.yaml and README, and in every report and log
+        # line that names the store: credentials belong in the environment, or a CI secret.
+        return (
+            "carries credentials (user or password before '@'): set MLFLOW_TRACKING_USERNAME "
+            "and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) in the environment instead"
         )
-    if base_scheme == "sqlite":
+    if scheme == "sqlite":
         prefix = f"{scheme}:///"
         if not value.lower().startswith(prefix) or len(value) == len(prefix):
             return "is not of the form 'sqlite:///<path>'"
-    elif base_scheme == "file":
-        if not parts.path:
-            return "has no path"
-    elif base_scheme in ("http", "https"):
-        if not parts.hostname:
-            return "has no host"
-    elif base_scheme in DATABASE_SCHEMES and not parts.hostname:
-        return "has no database host"
+    elif scheme in ("http", "https") and not parts.hostname:
+        return "has no host"
     return None
+
+
+def _masked(value: str) -> str:
+    """The URI as it may be shown: anything before an '@' in its authority replaced."""
+    return re.sub(r"(://)[^/@]*@", r"\1***@", value)
 
 
 def check_mlflow_tracking_uri(value: object) -> str | None:
     """The URI is written into config files and used by every MLflow run."""
     if not isinstance(value, str) or not value:
         return f"mlflow_tracking_uri: {value!r} is empty; {TRACKING_URI_FORMS}."
+    shown = _masked(value)
     if any(char.isspace() for char in value):
-        return f"mlflow_tracking_uri: {value!r} contains whitespace; {TRACKING_URI_FORMS}."
+        return f"mlflow_tracking_uri: {shown!r} contains whitespace; {TRACKING_URI_FORMS}."
     if not URI_CHARS_RE.fullmatch(value):
         return (
-            f"mlflow_tracking_uri: {value!r} contains characters that are not "
+            f"mlflow_tracking_uri: {shown!r} contains characters that are not "
             f"allowed in a URI (percent-encode them); {TRACKING_URI_FORMS}."
         )
     problem = _tracking_uri_problem(value)
     if problem:
-        return f"mlflow_tracking_uri: {value!r} {problem}; {TRACKING_URI_FORMS}."
+        return f"mlflow_tracking_uri: {shown!r} {problem}; {TRACKING_URI_FORMS}."
     return None
 
 

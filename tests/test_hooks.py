@@ -259,6 +259,10 @@ def test_accepts_unusual_but_valid_answers(field: str, value: str) -> None:
         ("mlflow_tracking_uri", "http://host:port", "cannot be parsed"),
         ("mlflow_tracking_uri", "postgresql://mlflow@db:5432/mlflow", "tracking server"),
         ("mlflow_tracking_uri", "file:///tmp/mlruns", "'file'"),
+        ("mlflow_tracking_uri", "https://alice:S3cretPW@mlflow.example.com", "credentials"),
+        ("mlflow_tracking_uri", "http://alice@127.0.0.1:5000", "credentials"),
+        ("mlflow_tracking_uri", "https://:S3cretPW@host/path", "credentials"),
+        ("mlflow_tracking_uri", "databricks://token:S3cretPW@workspace", "credentials"),
         ("mlflow_tracking_uri", "http://host /x", "whitespace"),
         ("mlflow_tracking_uri", 'http://host/"x', "not allowed in a URI"),
     ],
@@ -268,6 +272,7 @@ def test_rejects_bad_answer_naming_the_field(field: str, value: object, hint: st
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"{field}: ")
     assert hint in errors[0]
+    assert "S3cretPW" not in errors[0]  # a refused answer's password is not echoed either
 
 
 def test_name_without_transliterable_text_gives_empty_slug_error() -> None:

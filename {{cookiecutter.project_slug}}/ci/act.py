@@ -8,8 +8,9 @@
 Jobs run on this machine (`-P ubuntu-latest=-self-hosted`). Actions that need GitHub's hosted
 services are replaced by the stand-ins in ci/stand-ins/, matched by the commit each workflow
 pins; actions/checkout is act's own. Secrets and variables come from the environment: when set,
-MLFLOW_TRACKING_URI and ARTIFACT_STORE become the workflows' secrets, and CONTAINER_ENGINE,
-IMAGE_REPOSITORY and REGISTRY_USERNAME their variables (`vars.*`).
+MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD and ARTIFACT_STORE become
+the workflows' secrets, and CONTAINER_ENGINE, IMAGE_REPOSITORY and REGISTRY_USERNAME their
+variables (`vars.*`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ STAND_INS = {
     "actions/upload-artifact": "upload-artifact",
     "docker/login-action": "docker-login",
 }
-SECRETS = ("MLFLOW_TRACKING_URI", "ARTIFACT_STORE")
+SECRETS = (
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "ARTIFACT_STORE",
+)
 VARIABLES = ("CONTAINER_ENGINE", "IMAGE_REPOSITORY", "REGISTRY_USERNAME")
 USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 

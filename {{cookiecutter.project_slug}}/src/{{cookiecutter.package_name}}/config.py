@@ -107,6 +107,17 @@ class MlflowConfig(_Section):
     tracking_uri: str = Field(min_length=1)
     experiment: str = Field(min_length=1)
 
+    @field_validator("tracking_uri")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        """params.yaml is committed: a password in it would be in Git, CI logs and reports."""
+        if re.search(r"://[^/@\s]*@", value):
+            raise ValueError(
+                "carries credentials (before '@'): keep the URI without them and set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)"
+            )
+        return value
+
     def resolved_tracking_uri(self, root: Path | None = None) -> str:
         """MLFLOW_TRACKING_URI wins, so CI and shared servers switch without editing files.
 

@@ -27,3 +27,17 @@ def is_dirty(root: Path) -> bool:
         check=False,
     )
     return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def git_user(root: Path) -> str:
+    """Who git says is committing here (`user.name <user.email>`), empty when unset."""
+    if shutil.which("git") is None:
+        return ""
+    values = []
+    for key in ("user.name", "user.email"):
+        done = subprocess.run(
+            ["git", "-C", str(root), "config", key], capture_output=True, text=True, check=False
+        )
+        values.append(done.stdout.strip() if done.returncode == 0 else "")
+    name, email = values
+    return f"{name} <{email}>" if name and email else name or email

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from .config import Params
 from .errors import PipelineError
+
+CREDENTIALS = re.compile(r"://[^/@\s]+@")
+
+
+def without_credentials(text: str) -> str:
+    """Text (a URI, an error) with any `user:password@` of a URI in it taken out: what may be
+    printed, logged or recorded. Credentials belong in MLFLOW_TRACKING_USERNAME/PASSWORD."""
+    return CREDENTIALS.sub("://", text)
 
 
 def _quiet_mlflow() -> Any:
@@ -37,6 +46,11 @@ def tracking_uri(params: Params, root: Path) -> str:
     return params.mlflow.resolved_tracking_uri(root)
 
 
+def shown_tracking_uri(params: Params, root: Path) -> str:
+    """The tracking URI as messages and records name it: without credentials."""
+    return without_credentials(tracking_uri(params, root))
+
+
 def client(params: Params, root: Path) -> Any:
     return mlflow_module(params, root).MlflowClient()
 
@@ -49,7 +63,8 @@ def start_experiment(params: Params, root: Path, stage: str) -> Any:
     except Exception as exc:  # connection refused, bad credentials, unusable store
         reason = str(exc).strip().splitlines()[0][:300]
         raise PipelineError(
-            f"{stage}: MLflow at {tracking_uri(params, root)} is not usable: {reason}"
+            f"{stage}: MLflow at {shown_tracking_uri(params, root)} is not usable: "
+            f"{without_credentials(str(reason))}"
         ) from exc
     return mlflow
 
@@ -79,7 +94,7 @@ def set_alias(params: Params, root: Path, environment: str, version: int) -> str
     try:
         registry.get_model_version(name, str(version))
     except MlflowException:
-        where = tracking_uri(params, root)
+        where = shown_tracking_uri(params, root)
         return f"alias {environment} not set: {name} version {version} is not in {where}"
     registry.set_registered_model_alias(name, environment, str(version))
     registry.set_model_version_tag(name, str(version), f"deployed.{environment}", "true")

@@ -283,3 +283,64 @@ def test_large_finite_numbers_get_a_finite_answer(service, rows, huge) -> None:
     )
     assert status == 200, body
     assert all(p["error"] is None and math.isfinite(float(p["prediction"])) for p in body)
+
+
+def _raw(service: str, path: str, headers: dict[str, str], parts: list[bytes], pause: float = 0):
+    """POST a body in parts (chunked unless Content-Length is given), pausing between them."""
+    import http.client
+
+    host, port = service.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    connection.putrequest("POST", path)
+    for name, value in {"Content-Type": "application/json", **headers}.items():
+        connection.putheader(name, value)
+    chunked = "Content-Length" not in headers
+    if chunked:
+        connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    started = time.monotonic()
+    try:
+        for part in parts:
+            connection.send(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+            time.sleep(pause)
+        if chunked:
+            connection.send(b"0\r\n\r\n")
+    except OSError:
+        pass  # the server answered and closed while the body was still coming: read its answer
+    answer = connection.getresponse()
+    status, payload = answer.status, json.loads(answer.read() or b"null")
+    connection.close()
+    return status, payload, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/predict", '{"rows": [{FIELDS}], "rows": []}'),
+        ("/predict", '{"rows": [{FIELDS, FIRST}]}'),
+        ("/predict_batch", '{"rows": [{FIELDS}, {FIELDS, FIRST}]}'),
+    ],
+    ids=["top-level", "in-a-row", "batch-row"],
+)
+def test_duplicate_json_keys_get_400(service: str, rows: list[dict], path: str, body: str) -> None:
+    """Last-one-wins would score a row the client did not mean: refused, naming the key."""
+    fields = json.dumps(rows[0])[1:-1]
+    text = body.replace("FIELDS", fields).replace("FIRST", fields.split(", ")[0])
+    status, payload = send(service + path, text.encode(), "application/json")
+    assert status == 400 and "repeats the key" in payload["error"], payload
+    assert predict(service, rows[:1])["predictions"]  # and the service answers on
+
+
+def test_oversize_json_is_refused_unread_and_slow_bodies_time_out(
+    service: str, rows: list[dict]
+) -> None:
+    declared = _raw(service, "/predict", {"Content-Length": str(50 * 2**20)}, [b'{"rows": ['])
+    assert declared[0] == 413 and "larger than 8 MiB" in declared[1]["error"]
+    assert declared[2] < 5  # answered from the header, not after reading 50 MB
+    row = json.dumps(rows[0]).encode()
+    streamed = _raw(service, "/predict", {}, [b'{"rows": [' + b",".join([row] * 2_000)] * 8)
+    assert streamed[0] == 413, streamed[1]
+    trickled = _raw(service, "/predict", {}, [b'{"rows": ['] + [b" "] * 40, pause=0.5)
+    assert trickled[0] == 408 and "not received within 10 s" in trickled[1]["error"]
+    assert 9 < trickled[2] < 25
+    assert predict(service, rows[:1])["predictions"]

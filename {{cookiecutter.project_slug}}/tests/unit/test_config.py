@@ -4,6 +4,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import load_params
 from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.tracking import (
+    shown_tracking_uri,
+)
 
 from ..conftest import FIXTURE_PARAMS, write_params
 
@@ -51,6 +54,30 @@ def test_environment_overrides_tracking_uri(
     params = load_params(write_params(tmp_path))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
     assert params.mlflow.resolved_tracking_uri() == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://alice:S3cretPW@mlflow.example.com",
+        "http://S3cretPW@127.0.0.1:5000",
+        "https://:S3cretPW@host/mlflow",
+        "databricks://token:S3cretPW@workspace",
+    ],
+)
+def test_credentials_in_the_tracking_uri_are_refused_or_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str
+) -> None:
+    """params.yaml is committed: refused there, unechoed; from the environment (a CI secret)
+    the URI works, and what messages and records show of it has no password."""
+    with pytest.raises(PipelineError, match="credentials") as refused:
+        load_params(write_params(tmp_path, **{"mlflow.tracking_uri": uri}))
+    assert "S3cretPW" not in str(refused.value)
+    params = load_params(write_params(tmp_path))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert params.mlflow.resolved_tracking_uri(tmp_path) == uri
+    shown = shown_tracking_uri(params, tmp_path)
+    assert "S3cretPW" not in shown and shown.endswith(uri.rsplit("@", 1)[1])
 
 
 def test_relative_sqlite_uri_resolves_from_the_project_root(

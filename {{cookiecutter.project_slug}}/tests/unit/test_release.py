@@ -1,6 +1,7 @@
 """Promotion rules without a server: tags, state files, the staging-first rule, rollback."""
 
 import json
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from {{ cookiecutter.package_name }}.release.artifacts import (
     ArtifactStore,
     sha256_of,
 )
+from {{ cookiecutter.package_name }}.release.github import (
+    run_context,
+)
 from {{ cookiecutter.package_name }}.release.images import (
     ImageRepository,
     container_engine,
@@ -19,6 +23,7 @@ from {{ cookiecutter.package_name }}.release.images import (
 )
 from {{ cookiecutter.package_name }}.release.promote import (
     promote_to_production,
+    require_trained_here,
     rollback,
     staged_build,
 )
@@ -264,3 +269,27 @@ def test_image_references_are_validated_before_any_registry_call() -> None:
         images.tag("sha256:" + "0" * 64, "v1.0.0/../x")
     with pytest.raises(ReleaseError, match="not a valid image tag"):
         images.build_and_push("podman", "bento:1", ["-rm"])
+
+
+def test_the_record_names_who_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow's actor; outside one, git's user of the checkout; never "unknown"."""
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    for key, value in (("user.name", "Rel Manager"), ("user.email", "rel@example.com")):
+        subprocess.run(["git", "-C", str(tmp_path), "config", key, value], check=True)
+    assert run_context(tmp_path)["actor"] == "Rel Manager <rel@example.com>"
+    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
+    assert run_context(tmp_path)["actor"] == "octocat"
+
+
+def test_a_bento_trained_elsewhere_is_refused_not_mislabelled() -> None:
+    """The record names the commit the model was trained on, or the release is refused."""
+    trained = {"git.commit": COMMIT, "git.dirty": "false"}
+    require_trained_here(trained, COMMIT)
+    with pytest.raises(
+        ReleaseError, match=rf"trained at commit {COMMIT[:12]}, not at cccccccccccc"
+    ):
+        require_trained_here(trained, "c" * 40)
+    with pytest.raises(ReleaseError, match="uncommitted changes"):
+        require_trained_here({**trained, "git.dirty": "true"}, COMMIT)
+    with pytest.raises(ReleaseError, match="trained at commit none"):
+        require_trained_here({}, COMMIT)  # no git at training time: nothing to vouch for it

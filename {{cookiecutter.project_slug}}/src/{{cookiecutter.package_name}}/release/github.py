@@ -6,9 +6,13 @@ on a laptop; under `act` the run is local, whatever GITHUB_ACTIONS says.
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import os
 import re
 from pathlib import Path
+
+from ..gitinfo import git_user
 
 REPO = re.compile(r"[\w.-]+/[\w.-]+")
 
@@ -24,7 +28,8 @@ def commit_sha() -> str:
 
 
 def actor() -> str:
-    return os.environ.get("GITHUB_ACTOR") or os.environ.get("USER", "unknown")
+    """The GitHub user who started the workflow run; empty outside a workflow."""
+    return os.environ.get("GITHUB_ACTOR", "")
 
 
 def run_url() -> str:
@@ -54,3 +59,20 @@ def set_outputs(**values: str) -> None:
     if output:
         with Path(output).open("a", encoding="utf-8") as outputs:
             outputs.writelines(f"{name}={value}\n" for name, value in values.items())
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no USER and no passwd entry: a bare container
+        return "unknown"
+
+
+def run_context(root: Path = Path()) -> dict[str, str]:
+    """Who and what ran this promotion: the workflow's actor and run when there is one, else
+    git's user of this checkout (then the login name)."""
+    return {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "actor": actor() or git_user(root) or _login(),
+        "run_url": run_url(),
+    }

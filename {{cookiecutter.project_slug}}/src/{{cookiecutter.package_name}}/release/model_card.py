@@ -11,7 +11,6 @@ when this job does not have them, or else linked in the staging run that built t
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,9 @@ import jinja2
 
 from ..config import ChampionGate
 from ..layout import Layout
-from ..tracking import download_run_artifacts
+from ..tracking import download_run_artifacts, without_credentials
 from .records import ReleaseRecord
 
-CREDENTIALS = re.compile(r"://[^/@\s]+@")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CARD = "model-card.html"
 
@@ -54,11 +52,6 @@ class MetricRow:
             (self.change < 0) if ChampionGate.lower_is_better(self.name) else (self.change > 0)
         )
         return "better" if improved else "worse"
-
-
-def without_credentials(text: str) -> str:
-    """Text (an error, say) with any `user:password@` of a URI in it taken out."""
-    return CREDENTIALS.sub("://", text)
 
 
 def public_server(tracking_uri: str) -> str | None:

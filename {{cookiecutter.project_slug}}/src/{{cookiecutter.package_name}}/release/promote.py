@@ -10,7 +10,6 @@ converges.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from dataclasses import replace
@@ -24,15 +23,6 @@ from .artifacts import ArtifactStore, import_bento, publish
 from .images import ImageRepository
 from .records import DeployState, ReleaseRecord
 from .versions import Environment, ReleaseError, parse_tag, require_newer
-
-
-def run_context() -> dict[str, str]:
-    """Who and what ran this promotion, from the workflow's environment when there is one."""
-    return {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "actor": github.actor(),
-        "run_url": github.run_url(),
-    }
 
 
 def gate_summary(gates: dict) -> dict:
@@ -66,6 +56,22 @@ def smoke_test(archive: Path, rows: list[dict]) -> dict:
                 os.environ["BENTOML_HOME"] = previous
 
 
+def require_trained_here(registration: dict, commit: str) -> None:
+    """The record names the commit the model was trained on: refuse a bento from another
+    commit, or from uncommitted changes, rather than label it with this one."""
+    trained = registration.get("git.commit", "none")
+    if registration.get("git.dirty") == "true":
+        raise ReleaseError(
+            f"the model was trained on uncommitted changes at {trained[:12]} "
+            "(reports/registration.json): commit them, run `make pipeline`, then release"
+        )
+    if trained != commit:
+        raise ReleaseError(
+            f"the model was trained at commit {trained[:12]}, not at {commit[:12]} which this "
+            "release would record (reports/registration.json): run `make pipeline` here first"
+        )
+
+
 def release_to_staging(
     tag: str,
     params: Params,
@@ -87,6 +93,7 @@ def release_to_staging(
     registration = read_json(layout.registration, "register")
     if not registration.get("registered"):
         raise ReleaseError("the pipeline did not register a model: the gates must pass first")
+    require_trained_here(registration, commit)
     package = read_json(layout.package_record, "package")
     gates = read_json(layout.gates, "validate_model")
 
@@ -109,7 +116,7 @@ def release_to_staging(
         f"{len(answer['predictions'])} predictions from model version {answer['model_version']}"
     )
     current = state.current("staging")
-    context = run_context()
+    context = github.run_context()
     record = ReleaseRecord(
         environment="staging",
         version=release.tag,
@@ -174,7 +181,7 @@ def promote_to_production(
         version=tag,
         action="promote",
         previous_version=production.version if production else None,
-        **run_context(),
+        **github.run_context(),
     )
     return record, [f"promoting the build of {source.version} ({source.deployed_digest}) unchanged"]
 
@@ -206,7 +213,7 @@ def rollback(
         target,
         action="rollback",
         previous_version=current.version if current else None,
-        **run_context(),
+        **github.run_context(),
     )
     return record, [f"rolling {environment} back to {to_version} ({target.deployed_digest})"]
 

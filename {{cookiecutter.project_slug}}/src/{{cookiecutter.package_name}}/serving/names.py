@@ -19,6 +19,7 @@ SERVICE_MODULES = (
     "serving/__init__",
     "serving/compiled",
     "serving/http_errors",
+    "serving/json_bodies",
     "serving/log_rows",
     "serving/names",
     "serving/prediction_log",

@@ -28,7 +28,8 @@ from pydantic import ConfigDict, Field, create_model
 
 from ..schema import row_model, rows_to_frame
 from .compiled import TOLERANCE
-from .http_errors import ContentTypes, ReadableErrors
+from .http_errors import MAX_UPLOAD_BYTES, ContentTypes, ReadableErrors
+from .json_bodies import JsonBodies
 from .names import BENTO_MODEL_NAME
 from .prediction_log import PredictionLog
 from .responses import BatchResponse, Metadata, Prediction, Scores
@@ -48,6 +49,7 @@ MAX_ROWS = 1_000  # per /predict request
 MAX_BATCH = MAX_ROWS  # adaptive batching merges requests up to this many rows (BentoML: 503 above)
 MAX_LATENCY_MS = 5_000  # BentoML answers 503 to a request it cannot serve within this
 MAX_BATCH_ROWS = 100_000  # per /predict_batch request or uploaded file
+MAX_PREDICT_BYTES = 8 * 2**20  # a /predict body: 1,000 rows of 8 KiB each; refused unread above
 Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
 BatchRows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_BATCH_ROWS)]  # type: ignore[valid-type]
 STRICT = ConfigDict(extra="forbid")  # a misspelt or extra key is refused, not ignored
@@ -237,12 +239,10 @@ class Predictor:
 # (about 4% of a request); naming the type up front skips that.
 for _method in Predictor.apis.values():
     _method.output_spec.media_type = "application/json"
+JSON = "application/json"
 Predictor.add_asgi_middleware(ReadableErrors)
 Predictor.add_asgi_middleware(
-    ContentTypes,
-    expected={
-        "/predict": "application/json",
-        "/predict_batch": "application/json",
-        "/predict_file": "multipart/form-data",
-    },
+    JsonBodies, limits={"/predict": MAX_PREDICT_BYTES, "/predict_batch": MAX_UPLOAD_BYTES}
 )
+CONTENT_TYPES = {"/predict": JSON, "/predict_batch": JSON, "/predict_file": "multipart/form-data"}
+Predictor.add_asgi_middleware(ContentTypes, expected=CONTENT_TYPES)

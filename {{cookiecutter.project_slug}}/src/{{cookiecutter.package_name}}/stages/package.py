@@ -28,7 +28,7 @@ from ..serving.names import (
     SERVICE_FILES,
     SOURCE_DIR,
 )
-from ..tracking import mlflow_module, tracking_uri, version_by_alias
+from ..tracking import mlflow_module, shown_tracking_uri, version_by_alias
 
 
 def model_metadata(params: Params, layout: Layout, version: str, run_id: str) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     version = version_by_alias(params, layout.root, alias)
     if version is None:
         raise PipelineError(
-            f"package: no model at {uri} in {tracking_uri(params, layout.root)} "
+            f"package: no model at {uri} in {shown_tracking_uri(params, layout.root)} "
             "(run the 'register' stage with passing gates first)"
         )
 

@@ -16,7 +16,7 @@ from ..config import Params
 from ..errors import GateFailedError, PipelineError
 from ..gitinfo import current_commit, is_dirty
 from ..layout import Layout, read_json, require, write_json
-from ..tracking import start_experiment, tracking_uri
+from ..tracking import shown_tracking_uri, start_experiment
 
 # Dependencies a served model needs, pinned to what trained it.
 SERVING_REQUIREMENTS = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
@@ -91,7 +91,7 @@ def log_failed_run(params: Params, layout: Layout) -> None:
     write_json(
         layout.registration,
         {"run_id": run_id, "gates_passed": False, "registered": False,
-         **{key: tags[key] for key in ("git.commit", "data.sha256")}},
+         **{key: tags[key] for key in ("git.commit", "git.dirty", "data.sha256")}},
     )  # fmt: skip
     raise GateFailedError(
         gates["failed"], note=f"MLflow run {run_id} logged; no model version registered."
@@ -122,10 +122,14 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     record: dict[str, Any] = {
         "run_id": run_id,
         "model_name": params.registry.model_name,
-        "tracking_uri": tracking_uri(params, layout.root),
+        "tracking_uri": shown_tracking_uri(params, layout.root),
         "gates_passed": gates["passed"],
         "registered": False,
-        **{key: value for key, value in tags.items() if key in {"git.commit", "data.sha256"}},
+        **{
+            key: value
+            for key, value in tags.items()
+            if key in {"git.commit", "git.dirty", "data.sha256"}
+        },
     }
     client = mlflow.MlflowClient()
     first = ensure_registered_model(client, params.registry.model_name)

@@ -1,0 +1,100 @@
+"""JSON request bodies checked before BentoML parses them: bounded in size and in time, and
+without duplicate keys.
+
+BentoML validates every row before counting them, so an oversized body cost seconds of CPU and
+a gigabyte before its refusal, and a client trickling a body held its connection for minutes;
+a duplicated key was taken silently (the last one won). Plain ASGI middleware, like
+http_errors.py: the body is read once here and replayed to the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from .http_errors import ASGIApp, Message, Receive, Scope, Send, answer, header
+
+BODY_SECONDS = 10.0  # to receive a whole body; a slower client gets 408
+
+
+class DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        raise DuplicateKeyError(", ".join(repr(key) for key in repeated[:5]))
+    return dict(pairs)
+
+
+def duplicate_keys(body: bytes) -> str:
+    """The keys some JSON object of `body` repeats ("" when none, or when it is not JSON:
+    the app's own parser answers that)."""
+    try:
+        json.loads(body, object_pairs_hook=_no_duplicates)
+    except DuplicateKeyError as error:
+        return str(error)
+    except ValueError:
+        return ""
+    return ""
+
+
+class JsonBodies:
+    """For POSTs to the paths in `limits` (path -> most bytes): 413 above the limit (from
+    Content-Length before reading, else while reading), 408 for a body not received within
+    BODY_SECONDS, 400 for duplicate keys; everything else reaches the app unchanged."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, int]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        too_large = {"error": f"body: larger than {limit // 2**20} MiB; send fewer rows a request"}
+        declared = header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > limit:
+            await answer(send, 413, too_large)
+            return
+        body = bytearray()
+        deadline = time.monotonic() + BODY_SECONDS
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                await answer(
+                    send, 408, {"error": f"body: not received within {BODY_SECONDS:.0f} s"}
+                )
+                return
+            if message["type"] != "http.request":  # the client went away
+                return
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await answer(send, 413, too_large)
+                return
+            if not message.get("more_body"):
+                break
+        repeated = duplicate_keys(bytes(body))
+        if repeated:
+            await answer(send, 400, {"error": f"body: a JSON object repeats the key {repeated}"})
+            return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
