@@ -44,11 +44,13 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 
 # Phase 1 answers in a minute (hooks, workflow lint, stack); phase 2 runs the bakes and the act
 # scenarios side by side. Each xdist group (one per option combination, one per scenario) is
-# independent: the two long scenarios get a worker each from the start (tests/conftest.py puts
-# them first) and two more share the bakes, so both cores stay busy while others wait on servers.
+# independent: the three long ones (marked `long`) get a worker each from the start, in
+# collection order (tests/conftest.py; --no-loadscope-reorder keeps it), and the short bakes
+# follow on whichever frees first. More workers only oversubscribe two cores: every long group
+# runs servers and test workers of its own.
 test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
 	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
-	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 4 --dist loadgroup -m "bake or act" --no-loadscope-reorder --durations=15
+	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 3 --dist loadgroup -m "bake or act" --no-loadscope-reorder --durations=15
 
 bench-ci: install ## Wall time of make test-fast, test and ci-local in a freshly baked project
 	$(BIN)/python -m ci.bench_ci

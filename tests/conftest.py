@@ -15,14 +15,7 @@ def template_root() -> Path:
     return TEMPLATE_ROOT
 
 
-# The longest scenarios, collected first so each gets a worker at once (xdist hands out groups
-# in collection order) while the option combinations' bakes share the other workers.
-LONGEST_FIRST = ("own-data", "gitops")
-
-
+# The longest groups (marked `long`) are handed out first, one per worker, so none of them waits
+# behind another; xdist hands out groups in collection order (with --no-loadscope-reorder).
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        groups = [mark.args[0] for mark in item.iter_markers("xdist_group") if mark.args]
-        return min((LONGEST_FIRST.index(g) for g in groups if g in LONGEST_FIRST), default=99)
-
-    items.sort(key=rank)  # stable: file order within each rank
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable sort

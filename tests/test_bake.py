@@ -31,24 +31,27 @@ def whole_suite_combinations() -> set[tuple[str, str]]:
 
 def targets(python_version: str, task: str) -> tuple[str, ...]:
     """The project's own make targets a combination runs: every one is linted and runs its unit
-    and pipeline tiers, and no suite runs twice for the same code.
+    tier; the others run on the diagonal, and no suite runs twice for the same code.
 
-    The default answers' whole `make test` and CI workflow run in test_own_data.py (on a clean
-    clone, after two releases); the other combinations of whole_suite_combinations() run
+    The default answers' whole suite runs in test_own_data.py, in the CI workflow's jobs on a
+    clean clone after two releases; the other combinations of whole_suite_combinations() run
     `make test` here.
     """
     if (python_version, task) == DEFAULTS:
         return ("lint", "test-fast")
     if (python_version, task) in whole_suite_combinations():
         return ("lint", "test")
-    return ("lint", "test-fast", "test-pipeline")
+    return ("lint", "test-fast")
 
 
 COMBOS = [
     pytest.param(
         (python, task),
         id=f"py{python.replace('.', '')}-{task}",
-        marks=pytest.mark.xdist_group(f"py{python}-{task}"),
+        marks=[
+            pytest.mark.xdist_group(f"py{python}-{task}"),
+            *([pytest.mark.long] if targets(python, task)[-1] == "test" else []),
+        ],
     )
     for python in PYTHON_VERSIONS
     for task in TASKS

@@ -6,16 +6,17 @@ The generated tests build their own fixtures, so they stay green whatever the pr
 params.yaml, data, deploy/ state and MLflow store hold. This bakes a project, points it at a
 CSV with other columns, another target and text features, commits the contract, releases
 v0.1.0-rc.1 to staging and v0.1.0 to production through the real release workflow (act,
-against a bare origin), then runs `make test` and the CI workflow in a fresh clone of main.
+against a bare origin), then runs the CI workflow, whose jobs run the whole `make test` tier by
+tier, in a fresh clone of main.
 """
 
 from __future__ import annotations
 
 import csv
 import random
+import shlex
 import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from ci.bake import DEFAULTS, bake, find_python, make
 from ci.gitops_repo import Repo, explain, output
 from ci.servers import mlflow_server
 
-pytestmark = [pytest.mark.act, pytest.mark.xdist_group("own-data")]
+pytestmark = [pytest.mark.act, pytest.mark.long, pytest.mark.xdist_group("own-data")]
 ROWS = 1_500
 PYTHON = find_python(DEFAULTS[0])  # the default answers: test_bake.py leaves their suite to this
 CITIES = ["Oslo", "Lima", "Pune", "Kobe"]
@@ -89,38 +90,53 @@ def test_first_staging_and_production_releases(team: Repo) -> None:
     assert team.origin_file("deploy/history.jsonl").count("\n") == 2
 
 
-def clean_clone(team: Repo, name: str) -> Repo:
-    """A fresh, installed clone of origin/main: the team's data, contract and release records."""
-    clone = team.root.parent / name / team.root.name
+TIERS = ("test-fast", "test-pipeline", "test-e2e", "test-slow")  # ci.yml's unit ... slow jobs
+
+
+def collected(root: Path, target: str) -> set[str]:
+    """The test ids `make <target>` runs, from the pytest command the Makefile itself gives."""
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", target], cwd=root, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    (command,) = [shlex.split(line) for line in dry.stdout.splitlines() if "/pytest" in line]
+    done = subprocess.run(
+        [*command, "--collect-only", "-q", "-n", "0"], cwd=root, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {line for line in done.stdout.splitlines() if "::" in line}
+
+
+def test_the_ci_workflow_runs_the_whole_suite_green_on_main(team: Repo) -> None:
+    """A clean clone of origin/main (the team's data, contract and release records), then the
+    CI workflow under act: lint, the pipeline, and `make test` tier by tier in its jobs.
+
+    The tiers are proved to add up to `make test` exactly, from the Makefile's own commands, so
+    the workflow's jobs run the whole suite once; running `make test` beside them would run
+    every test twice.
+    """
+    clone = team.root.parent / "clone" / team.root.name
     clone.parent.mkdir()
     subprocess.run(
         ["git", "clone", "--quiet", "--branch", "main", str(team.origin), str(clone)], check=True
     )
     fresh = Repo(clone)
-    fresh.origin = team.origin
-    fresh.env = dict(team.env)
+    fresh.origin, fresh.env = team.origin, dict(team.env)
     installed = make(clone, "install", python=PYTHON)
     assert installed.returncode == 0, output(installed)
-    return fresh
+    assert "late" in (clone / "params.yaml").read_text(encoding="utf-8")
+    assert fresh.origin_file("deploy/overlays/production/release.json").strip() != "{}"
 
+    whole, tiers = collected(clone, "test"), [collected(clone, tier) for tier in TIERS]
+    assert len(whole) > 100 and sum(len(tier) for tier in tiers) == len(whole)
+    assert set().union(*tiers) == whole  # every test in one tier, none in two
 
-def test_the_whole_suite_and_the_ci_workflow_pass_on_main(team: Repo) -> None:
-    """`make test` in one clean clone while the CI workflow (act) runs in another: they share
-    nothing but origin, so they run side by side."""
-    suite_clone, ci_clone = clean_clone(team, "suite"), clean_clone(team, "ci")
-    assert "late" in (suite_clone.root / "params.yaml").read_text(encoding="utf-8")
-    assert suite_clone.origin_file("deploy/overlays/production/release.json").strip() != "{}"
-    with ThreadPoolExecutor(2) as pool:
-        suite = pool.submit(make, suite_clone.root, "test", python=PYTHON)
-        workflow = pool.submit(ci_clone.act, "push")
-        suite_done, ci_done = suite.result(), workflow.result()
-
-    log = output(suite_done)
-    assert suite_done.returncode == 0, log[-8000:]
-    assert " passed" in log and " failed" not in log and " error" not in log.splitlines()[-1]
-
-    log = output(ci_done)
-    assert ci_done.returncode == 0, explain(ci_done)
+    done = fresh.act("push")
+    log = output(done)
+    assert done.returncode == 0, explain(done)
     for job in ("lint", "unit", "pipeline-tests", "e2e", "slow", "pipeline", "all-green"):
         assert f"[ci/{job}" in log, job
     assert "Job failed" not in log
+    summary = Path(fresh.env["LOCAL_OUTPUTS"]) / "artifacts" / "reports" / "reports" / "summary.md"
+    assert "Gate passed" in summary.read_text(encoding="utf-8")
