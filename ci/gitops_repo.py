@@ -1,5 +1,5 @@
 """A baked project with a bare origin, driven as a developer and GitHub would: shared by the
-template's workflow scenarios (tests/test_gitops.py, tests/test_own_data.py)."""
+template's workflow scenarios (tests/test_gitops.py, test_own_data.py, test_hostile_inputs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from ci.bake import DEFAULTS, find_python, project_env
+from ci.bake import DEFAULTS, bake, find_python, make, project_env
 
 
 class Repo:
@@ -85,6 +85,17 @@ class Repo:
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         return int(done.stdout.strip())
+
+
+def baked_with_origin(base: Path, project_name: str) -> Repo:
+    """Bake a project (default answers), push it to a bare origin beside it, and install it."""
+    repo = Repo(bake(base, project_name=project_name))
+    subprocess.run(["git", "init", "--quiet", "--bare", str(repo.origin)], check=True)
+    repo.git("remote", "add", "origin", str(repo.origin))
+    repo.git("push", "--quiet", "origin", "main")
+    installed = make(repo.root, "install", python=find_python(DEFAULTS[0]))
+    assert installed.returncode == 0, output(installed)
+    return repo
 
 
 def output(done: subprocess.CompletedProcess[str]) -> str:

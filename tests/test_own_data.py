@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ci.bake import DEFAULTS, bake, find_python, make
-from ci.gitops_repo import Repo, explain, output
+from ci.bake import DEFAULTS, find_python, make
+from ci.gitops_repo import Repo, baked_with_origin, explain, output
 from ci.servers import mlflow_server
 
 pytestmark = [pytest.mark.act, pytest.mark.long, pytest.mark.xdist_group("own-data")]
@@ -50,13 +50,8 @@ def write_loans(path: Path, rows: int = ROWS, seed: int = 7) -> None:
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     base = tmp_path_factory.mktemp("own-data")
-    repo = Repo(bake(base, project_name="Loan Risk"))
+    repo = baked_with_origin(base, "Loan Risk")
     repo.env["CONTAINER_ENGINE"] = "none"  # test_gitops proves the image path
-    subprocess.run(["git", "init", "--quiet", "--bare", str(repo.origin)], check=True)
-    repo.git("remote", "add", "origin", str(repo.origin))
-    repo.git("push", "--quiet", "origin", "main")
-    installed = make(repo.root, "install", python=PYTHON)
-    assert installed.returncode == 0, output(installed)
     # The team's tracking server, as teams run one: every job, release and clone below logs,
     # registers and resolves aliases through its REST API, and its artifacts outlive any job.
     with mlflow_server(repo.root / ".venv" / "bin" / "mlflow", base / "tracking-server") as url:

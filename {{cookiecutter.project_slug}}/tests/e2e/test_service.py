@@ -338,7 +338,8 @@ def test_oversize_json_is_refused_unread_and_slow_bodies_time_out(
     assert declared[0] == 413 and "larger than 8 MiB" in declared[1]["error"]
     assert declared[2] < 5  # answered from the header, not after reading 50 MB
     row = json.dumps(rows[0]).encode()
-    streamed = _raw(service, "/predict", {}, [b'{"rows": [' + b",".join([row] * 2_000)] * 8)
+    mebibyte = b",".join([row] * (2**20 // len(row) + 1))  # whatever the width of a row
+    streamed = _raw(service, "/predict", {}, [b'{"rows": [' + mebibyte] + [b"," + mebibyte] * 11)
     assert streamed[0] == 413, streamed[1]
     trickled = _raw(service, "/predict", {}, [b'{"rows": ['] + [b" "] * 40, pause=0.5)
     assert trickled[0] == 408 and "not received within 10 s" in trickled[1]["error"]
