@@ -132,14 +132,6 @@ def test_answers_land_where_expected(baked) -> None:
 
 
 @pytest.mark.bake
-def test_ruff_clean(baked) -> None:
-    project, _, _ = baked
-    for command in ([RUFF, "check", "."], [RUFF, "format", "--check", "."]):
-        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-
-
-@pytest.mark.bake
 def test_generated_project_lint_and_tests_pass(baked) -> None:
     """The project's own lint and test targets, tiered per combination (see targets())."""
     project, python_version, task = baked
@@ -162,6 +154,15 @@ def test_generated_project_lint_and_tests_pass(baked) -> None:
         check=True,
     )
     assert version.stdout.strip() == python_version
+
+
+@pytest.mark.bake
+def test_ruff_clean(baked) -> None:
+    """Quick, and last of each combination's tests on purpose (tests/conftest.py)."""
+    project, _, _ = baked
+    for command in ([RUFF, "check", "."], [RUFF, "format", "--check", "."]):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.bake

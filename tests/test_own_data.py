@@ -13,6 +13,7 @@ tier, in a fresh clone of main.
 from __future__ import annotations
 
 import csv
+import json
 import random
 import shlex
 import subprocess
@@ -135,3 +136,17 @@ def test_the_ci_workflow_runs_the_whole_suite_green_on_main(team: Repo) -> None:
     assert "Job failed" not in log
     summary = Path(fresh.env["LOCAL_OUTPUTS"]) / "artifacts" / "reports" / "reports" / "summary.md"
     assert "Gate passed" in summary.read_text(encoding="utf-8")
+
+
+def test_origin_keeps_the_week_s_releases_in_order(team: Repo) -> None:
+    """The state the week left in Git: both releases recorded, in order, on the data commit.
+
+    Last and quick on purpose: a worker takes its next group while this runs, not while the
+    CI workflow does (tests/conftest.py)."""
+    history = [json.loads(line) for line in team.origin_file("deploy/history.jsonl").splitlines()]
+    assert [(r["environment"], r["version"]) for r in history] == [
+        ("staging", "v0.1.0-rc.1"),
+        ("production", "v0.1.0"),
+    ]
+    assert history[0]["commit"] == history[1]["commit"]  # production took staging's build
+    assert team.record("production")["digest"] == team.record("staging")["digest"]
