@@ -103,6 +103,10 @@ class RegistryConfig(_Section):
     alias: str = Field(default="challenger", pattern=r"^[a-z][a-z0-9_-]*$")
 
 
+# A URI's `user:password@`: refused in params.yaml, taken out of whatever is shown (tracking.py).
+CREDENTIALS = re.compile(r"://[^/@\s]*@")
+
+
 class MlflowConfig(_Section):
     tracking_uri: str = Field(min_length=1)
     experiment: str = Field(min_length=1)
@@ -111,7 +115,7 @@ class MlflowConfig(_Section):
     @classmethod
     def _no_credentials(cls, value: str) -> str:
         """params.yaml is committed: a password in it would be in Git, CI logs and reports."""
-        if re.search(r"://[^/@\s]*@", value):
+        if CREDENTIALS.search(value):
             raise ValueError(
                 "carries credentials (before '@'): keep the URI without them and set "
                 "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)"

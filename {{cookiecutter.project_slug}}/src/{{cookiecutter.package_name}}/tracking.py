@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from .config import Params
+from .config import CREDENTIALS, Params
 from .errors import PipelineError
-
-CREDENTIALS = re.compile(r"://[^/@\s]+@")
 
 
 def without_credentials(text: str) -> str:

@@ -79,24 +79,28 @@ async def check_multipart(scope: Scope, receive: Receive, sent: str) -> tuple[st
             return TOO_LARGE, receive
         if message["type"] != "http.request" or not message.get("more_body"):
             break
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": bytes(body), "more_body": False}
-
     from starlette.requests import Request
 
     try:
-        form = await Request(scope, replay).form()
+        form = await Request(scope, replay_body(bytes(body), receive)).form()
         await form.close()
     except Exception as exc:  # python-multipart and starlette raise several kinds
         return f"body: not a readable multipart form ({exc})", receive
-    replayed = False
-    return "", replay
+    return "", replay_body(bytes(body), receive)
+
+
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the app a body already read here, then the client's own messages."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def field_path(location: list[Any]) -> str:

@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from .http_errors import ASGIApp, Message, Receive, Scope, Send, answer, header
+from .http_errors import ASGIApp, Receive, Scope, Send, answer, header, replay_body
 
 BODY_SECONDS = 10.0  # to receive a whole body; a slower client gets 408
 
@@ -84,17 +84,4 @@ class JsonBodies:
         if repeated:
             await answer(send, 400, {"error": f"body: a JSON object repeats the key {repeated}"})
             return
-        await self.app(scope, _replay(bytes(body), receive), send)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+        await self.app(scope, replay_body(bytes(body), receive), send)
