@@ -224,7 +224,7 @@ def test_production_tag_on_an_unstaged_commit_is_refused(repo: Repo) -> None:
     )
     done = repo.tag("v0.2.0")
     assert done.returncode != 0
-    assert "has no successful staging release of v0.2.0" in output(done)
+    assert "production takes only the build staging holds now" in output(done)
     assert repo.main_head() == head
     assert repo.record("production") == production
     assert repo.origin_file("deploy/history.jsonl") == history

@@ -1,5 +1,6 @@
 """Tags and dispatch inputs that a shell or make would run, pushed through the real workflows
-(act, bare origin) and typed at the Makefile: each is refused as no release, and nothing runs.
+(act, bare origin) and typed at the Makefile: each is refused as no release, and nothing runs;
+and valid tags on commits outside main, refused before any work.
 
 A group of its own, on a project of its own: every value is refused before any release state
 is read, so it needs no earlier release and runs beside the long scenarios.
@@ -75,3 +76,27 @@ def test_hostile_make_arguments_run_nothing(repo: Repo, name: str) -> None:
             done = make(repo.root, target, f"{variable}={spaced}", "ENV=production")
             assert done.returncode != 0 and "is not a release tag" in output(done), output(done)
         assert not marker.exists(), f"{spaced!r} ran a command"
+
+
+@pytest.mark.parametrize(
+    ("where", "tag"),
+    [("feature-branch", "v9.0.0-rc.1"), ("never-pushed", "v9.0.0")],
+)
+def test_tags_on_commits_outside_main_are_refused_before_any_work(
+    repo: Repo, where: str, tag: str
+) -> None:
+    """A valid tag on a pushed feature branch, or on a commit that never reached origin."""
+    head = repo.main_head()
+    repo.git("checkout", "--quiet", "-b", where)
+    try:
+        repo.git("commit", "--quiet", "--no-verify", "--allow-empty", "-m", f"work on {where}")
+        if where == "feature-branch":
+            repo.git("push", "--quiet", "origin", where)
+        done = repo.tag(tag)
+    finally:
+        repo.git("checkout", "--quiet", "main")
+    commit = repo.git("rev-parse", f"{where}")
+    assert done.returncode != 0
+    assert f"commit {commit[:12]} is not on origin/main" in output(done), explain(done)
+    assert "[release/staging" not in output(done) and "[release/production" not in output(done)
+    assert repo.main_head() == head

@@ -60,7 +60,7 @@ class TrainTestGate(_Section):
     max_label_drift: Ratio = 0.15
     max_multivariate_drift: Ratio = 0.25
     max_new_category_ratio: Ratio = 0.0
-    max_train_test_mix_ratio: Ratio = 0.1
+    max_train_test_mix_ratio: Ratio = 0.05
 
 
 class ChampionGate(_Section):
@@ -91,6 +91,7 @@ class ValidationConfig(_Section):
     train_test: TrainTestGate = TrainTestGate()
     model: ModelGate = ModelGate()
     max_rows: int = Field(default=100_000, gt=0)
+    near_duplicate_tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.001  # in std devs
     contract: str = Field(default="data/contract.json", min_length=1)
 
     def resolved_contract(self, root: Path) -> Path:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,11 +74,23 @@ class Layout:
         return self.reports / "package.json"
 
 
-def write_json(path: Path, payload: Any) -> Path:
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A scratch path beside `path` that takes its name only once whole: a reader (or a run
+    killed midway) sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        yield scratch
+        scratch.replace(path)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    with atomic_output(path) as scratch:
+        scratch.write_text(text, encoding="utf-8")
     return path
 
 

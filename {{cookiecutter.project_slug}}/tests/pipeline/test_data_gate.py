@@ -24,6 +24,7 @@ from ..conftest import CLASSIFICATION, write_params
 UP_TO_THE_GATE = ("extract", "analyse", "prepare", "validate_data")
 TARGET = "target"
 Fault = Callable[[pd.DataFrame], pd.DataFrame]
+SplitFault = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]  # (test, train) -> test
 
 
 def _features(frame: pd.DataFrame) -> list[str]:
@@ -34,15 +35,15 @@ def _rows(frame: pd.DataFrame, share: float, seed: int = 0) -> pd.Index:
     return frame.sample(frac=share, random_state=seed).index
 
 
-def _run_gate(root: Path, source: str, contract: Path, test_fault: Fault | None = None):
+def _run_gate(root: Path, source: str, contract: Path, test_fault: SplitFault | None = None):
     params = load_params(
         write_params(root, **{"data.source": source, "validation.contract": str(contract)})
     )
     layout = Layout(root)
     for stage in UP_TO_THE_GATE:
         if stage == "validate_data" and test_fault is not None:
-            test = pd.read_parquet(layout.test_data)
-            test_fault(test).to_parquet(layout.test_data, index=False)
+            test, train = (pd.read_parquet(path) for path in (layout.test_data, layout.train_data))
+            test_fault(test, train).to_parquet(layout.test_data, index=False)
         result = run_stage(stage, params, layout)
     return result, layout
 
@@ -62,11 +63,13 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]
     frame.to_parquet(root / "clean.parquet", index=False)
     contract = root / "contract.json"
     report, _ = _run_gate(root, "clean.parquet", contract)
-    assert [c.status for c in report.checks if c.suite == "Data Contract"] == ["not run"]
+    first = {c.check: c.status for c in report.checks if c.suite == "Data Contract"}
+    assert first == {"Servable Values": "passed", "(suite)": "not run"}
+    assert contract.is_file()  # written from data the whole gate passed
     report, _ = _run_gate(root, "clean.parquet", contract)  # now checked against it
     assert report.passed, [check.name for check in report.failed]
     assert {c.suite for c in report.checks if c.status == "passed"} >= {
-        "Data Contract", "Data Integrity", "Train Test Validation"
+        "Data Contract", "Near Duplicates", "Data Integrity", "Train Test Validation"
     }  # fmt: skip
     monkeypatch.undo()
     return frame, contract
@@ -129,7 +132,54 @@ def with_an_imbalanced_label(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(index=drop)
 
 
-def drifted(test: pd.DataFrame) -> pd.DataFrame:
+def _jittered(frame: pd.DataFrame, columns: list[str], relative: float, absolute: float):
+    rng = np.random.default_rng(1)
+    for column in columns:
+        noise = rng.uniform(-1, 1, len(frame))
+        frame[column] = frame[column] * (1 + relative * noise) + absolute * noise
+    return frame
+
+
+def with_jittered_copies(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copies of 30% of the rows, every number off by a relative 1e-9."""
+    copies = _jittered(frame.loc[_rows(frame, 0.3)].copy(), _features(frame), 1e-9, 0.0)
+    return pd.concat([frame, copies], ignore_index=True)
+
+
+def with_copies_jittered_in_one_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copies off by an absolute 1e-7 in one number, and in the text only by case."""
+    copies = _jittered(frame.loc[_rows(frame, 0.3)].copy(), _features(frame)[:1], 0.0, 1e-7)
+    copies["segment"] = copies["segment"].str.upper() + " "
+    return pd.concat([frame, copies], ignore_index=True)
+
+
+def with_train_twins_in_test(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    """A fifth of the test rows replaced by jittered copies of train rows."""
+    twins = _jittered(train.sample(len(test) // 5, random_state=2), _features(train), 1e-9, 0.0)
+    return pd.concat([test.iloc[len(twins) :], twins], ignore_index=True)
+
+
+def _huge(value: float) -> Fault:
+    def fault(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[_rows(frame, 0.01), _features(frame)[1]] = value
+        return frame
+
+    return fault
+
+
+def with_huge_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    first = _features(frame)[0]
+    frame[first] = (frame[first] * 1000).round().astype("int64")
+    frame.loc[_rows(frame, 0.01), first] = 2**60
+    return frame
+
+
+def with_overlong_text(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[_rows(frame, 0.01), "segment"] = "high" * 2_600
+    return frame
+
+
+def drifted(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
     for column in _features(test)[:3]:
         test[column] = test[column] + 3 * test[column].std()
     return test
@@ -145,7 +195,19 @@ CASES = {
     "column of another type": (with_another_type, "Data Contract / Types", None),
     "unseen category": (with_an_unseen_category, "Data Contract / Categories", None),
     "strings in a numeric column": (with_strings_in_numbers, "Data Contract / Types", None),
-    "infinities": (with_infinities, "Data Contract / Finite Numbers", None),
+    "infinities": (with_infinities, "Data Contract / Servable Values", None),
+    "beyond the service's bound": (_huge(1e20), "Data Contract / Servable Values", None),
+    "beyond float32": (_huge(-1e39), "Data Contract / Servable Values", None),
+    "1e300 outliers": (_huge(1e300), "Data Contract / Servable Values", None),
+    "integers beyond 2^53": (with_huge_integers, "Data Contract / Servable Values", None),
+    "text beyond the service's length": (with_overlong_text, "Servable Values", None),
+    "jittered copies": (with_jittered_copies, "Near Duplicates / Near Duplicates", None),
+    "copies jittered in one column": (
+        with_copies_jittered_in_one_column,
+        "Near Duplicates / Near Duplicates",
+        None,
+    ),
+    "twins of train rows in test": (None, "Near Train-Test Mix", with_train_twins_in_test),
     "imbalanced label": (with_an_imbalanced_label, "Class Imbalance", None),
 }
 
@@ -166,6 +228,25 @@ def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None
     statuses = {c["suite"]: c["status"] for c in gates["checks"] if c["suite"].startswith("Model")}
     assert statuses == {"Model Evaluation": "not run", "Model Floor": "not run"}
     assert {c["status"] for c in gates["checks"] if c["suite"] == "Champion"} == {"not run"}
+
+
+@pytest.mark.parametrize("value", [1e20, -1e39, 1e300, np.inf])
+def test_unservable_values_are_named_even_before_any_contract(value: float, clean, workdir) -> None:
+    """The first run of a project refuses them too, names the column, and writes no contract
+    from the data it rejected, so the clean data that follows is not refused by it."""
+    frame, _ = clean
+    bad = _huge(value)(frame.copy())
+    bad.to_parquet(workdir / "bad.parquet", index=False)
+    contract = workdir / "new-contract.json"
+    with pytest.raises(GateFailedError, match="Servable Values"):
+        _run_gate(workdir, "bad.parquet", contract)
+    gates = json.loads(Layout(workdir).gates.read_text(encoding="utf-8"))
+    (detail,) = [c["details"] for c in gates["checks"] if c["check"] == "Servable Values"]
+    assert f"{_features(frame)[1]!r} has {len(_rows(frame, 0.01))} value(s)" in detail
+    assert not contract.exists()
+    frame.to_parquet(workdir / "clean.parquet", index=False)
+    report, _ = _run_gate(workdir, "clean.parquet", contract)
+    assert report.passed and contract.is_file()
 
 
 def test_a_constant_label_stops_before_training(clean, workdir: Path) -> None:

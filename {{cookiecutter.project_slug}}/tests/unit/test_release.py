@@ -16,6 +16,9 @@ from {{ cookiecutter.package_name }}.release.artifacts import (
 from {{ cookiecutter.package_name }}.release.github import (
     run_context,
 )
+from {{ cookiecutter.package_name }}.release.gitops import (
+    require_on_branch,
+)
 from {{ cookiecutter.package_name }}.release.images import (
     ImageRepository,
     container_engine,
@@ -23,13 +26,16 @@ from {{ cookiecutter.package_name }}.release.images import (
 )
 from {{ cookiecutter.package_name }}.release.promote import (
     promote_to_production,
-    require_trained_here,
     rollback,
-    staged_build,
 )
 from {{ cookiecutter.package_name }}.release.records import (
     DeployState,
     ReleaseRecord,
+)
+from {{ cookiecutter.package_name }}.release.rules import (
+    require_trained_here,
+    require_unused,
+    staged_build,
 )
 from {{ cookiecutter.package_name }}.release.versions import (
     ReleaseError,
@@ -102,6 +108,7 @@ def staged(
         digest=store.push(archive),
         gates_passed=True,
         metrics={"score": 0.9},
+        smoke_test="3 predictions",
     )
     state.apply(record)
     return record
@@ -132,13 +139,106 @@ def test_production_promotes_the_staged_build_unchanged(state: DeployState, stor
 
 
 def test_production_of_an_unstaged_commit_is_refused(state: DeployState, store) -> None:
+    with pytest.raises(ReleaseError, match=r"staging holds no release"):
+        staged_build(state, "v0.1.0", COMMIT)
     staged(state, store, "v0.1.0-rc.1")
-    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.1\.0"):
+    with pytest.raises(
+        ReleaseError, match=rf"the only production tag accepted now is v0\.1\.0 on {COMMIT}"
+    ):
         promote_to_production("v0.1.0", state, store, "b" * 40)
-    with pytest.raises(ReleaseError, match=r"no successful staging release of v0\.2\.0"):
+    with pytest.raises(ReleaseError, match=r"staging holds now, v0\.1\.0-rc\.1 .* not v0\.2\.0"):
         staged_build(state, "v0.2.0", COMMIT)
     with pytest.raises(ReleaseError, match=r"production takes vX\.Y\.Z"):
         staged_build(state, "v0.1.0-rc.1", COMMIT)
+
+
+B = "b" * 40
+
+
+def _replaced(state: DeployState, store: ArtifactStore) -> None:
+    """v1.0.0-rc.1 passed staging, then v1.1.0-rc.1 (another commit) replaced it there."""
+    staged(state, store, "v1.0.0-rc.1")
+    staged(state, store, "v1.1.0-rc.1", commit=B)
+
+
+def _rolled_back(state: DeployState, store: ArtifactStore) -> None:
+    """v1.0.0 in production; v1.1.0-rc.1 staged, then staging rolled back to v1.0.0-rc.1."""
+    staged(state, store, "v1.0.0-rc.1")
+    state.apply(promote_to_production("v1.0.0", state, store, COMMIT)[0])
+    staged(state, store, "v1.1.0-rc.1", commit=B)
+    state.apply(rollback("staging", "v1.0.0-rc.1", state, store)[0])
+
+
+def _never_smoke_tested(state: DeployState, store: ArtifactStore) -> None:
+    """A record put in place by hand, with no smoke test behind it."""
+    record = staged(state, store, "v1.0.0-rc.1")
+    state.apply(replace(record, smoke_test=""))
+
+
+@pytest.mark.parametrize(
+    ("history", "tag", "commit", "refusal"),
+    [
+        (_replaced, "v1.0.0", COMMIT, rf"v1\.1\.0-rc\.1 \(commit bbbbbbbbbbbb\).*v1\.1\.0 on {B}"),
+        (_rolled_back, "v1.1.0", B, r"v1\.0\.0-rc\.1 is not above production's v1\.0\.0"),
+        (_never_smoke_tested, "v1.0.0", COMMIT, r"shows no passed smoke test"),
+    ],
+    ids=["replaced", "rolled-back", "never-smoke-tested"],
+)
+def test_production_takes_only_the_build_staging_holds_now(
+    state: DeployState, store, history, tag: str, commit: str, refusal: str
+) -> None:
+    """A build staging rejected, replaced or rolled away from never reaches production."""
+    history(state, store)
+    before = state.history_path.read_text()
+    with pytest.raises(ReleaseError, match=refusal):
+        promote_to_production(tag, state, store, commit)
+    with pytest.raises(ReleaseError, match="no artifact tagged"):
+        store.resolve(tag)  # nothing was named for production either
+    assert state.history_path.read_text() == before
+
+
+def test_an_rc_number_is_used_once(state: DeployState, store) -> None:
+    staged(state, store, "v1.2.0-rc.1")
+    staged(state, store, "v1.2.0-rc.2", commit=B)
+    state.apply(rollback("staging", "v1.2.0-rc.1", state, store)[0])
+    for used in ("v1.2.0-rc.1", "v1.2.0-rc.2"):
+        with pytest.raises(
+            ReleaseError, match=r"used once: tag the commit to release v1\.2\.0-rc\.3"
+        ):
+            require_unused(parse_tag(used), state)
+    require_unused(parse_tag("v1.2.0-rc.3"), state)
+    require_unused(parse_tag("v1.3.0-rc.1"), state)
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_only_commits_on_the_remote_default_branch_are_released(tmp_path: Path) -> None:
+    origin, clone = tmp_path / "origin.git", tmp_path / "clone"
+    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(origin)], check=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", str(origin), str(clone)], check=True, capture_output=True
+    )
+    identity = ("-c", "user.name=Dev", "-c", "user.email=dev@example.com")
+
+    def commit(message: str) -> str:
+        _git(clone, *identity, "commit", "--quiet", "--allow-empty", "-m", message)
+        return _git(clone, "rev-parse", "HEAD")
+
+    merged = commit("merged")
+    _git(clone, "push", "--quiet", "origin", "HEAD:main")
+    require_on_branch(clone, merged, "main")
+    _git(clone, "checkout", "--quiet", "-b", "feature")
+    pushed_elsewhere = commit("on a feature branch")
+    _git(clone, "push", "--quiet", "origin", "feature")
+    never_pushed = commit("never pushed")
+    for outside in (pushed_elsewhere, never_pushed):
+        with pytest.raises(ReleaseError, match=rf"commit {outside[:12]} is not on origin/main"):
+            require_on_branch(clone, outside, "main")
+    with pytest.raises(ReleaseError, match="cannot tell whether commit 000000000000"):
+        require_on_branch(clone, "0" * 40, "main")
 
 
 def test_a_tampered_artifact_is_refused(state: DeployState, store) -> None:

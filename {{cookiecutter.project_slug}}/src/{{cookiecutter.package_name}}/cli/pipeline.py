@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..layout import read_json
+from ..run_lock import exclusive_run
 from ..stages import STAGES
 from .context import DEFAULT_PARAMS, ParamsOption, project
 
@@ -18,7 +19,7 @@ def _stage(name: str) -> Callable[..., None]:
     def command(params: ParamsOption = DEFAULT_PARAMS) -> None:
         from ..pipeline import run_stage, summarise
 
-        with project(params) as (config, layout):
+        with project(params) as (config, layout), exclusive_run(layout.root, name):
             result = run_stage(name, config, layout)
             typer.echo(f"{name}: ok {summarise(result)}")
 
@@ -34,7 +35,7 @@ for _index, (_name, _help) in enumerate(STAGES.items(), start=1):
 def pipeline(params: ParamsOption = DEFAULT_PARAMS) -> None:
     from ..pipeline import run_pipeline
 
-    with project(params) as (config, layout):
+    with project(params) as (config, layout), exclusive_run(layout.root, "pipeline"):
         run_pipeline(config, layout, typer.echo)
         record = read_json(layout.package_record, "package")
         typer.echo(f"pipeline: ok, bento {record['bento']} from {record['model_uri']}")

@@ -14,10 +14,11 @@ from ..config import Params
 from ..layout import Layout, write_json
 from ..release import github, model_card
 from ..release.artifacts import default_store
-from ..release.gitops import commit_state, current_commit, state_worktree
+from ..release.gitops import commit_state, current_commit, require_on_branch, state_worktree
 from ..release.images import container_engine, engine_setting
 from ..release.promote import promote_to_production, release_notes, release_to_staging, rollback
 from ..release.records import DeployState, ReleaseRecord
+from ..release.rules import require_unused, staged_build
 from ..release.summary import publish, record_table
 from ..release.versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag, require_newer
 from ..tracking import set_alias, tracking_uri
@@ -70,14 +71,23 @@ def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[s
 def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Print the environment a tag targets (and set it, and the image registry, as step outputs).
 
-    Refused: a tag that is no release tag, and a version not above what production runs now
-    (read from the default branch), before any job spends time on it.
+    Refused before any job spends time on it (reading the state on the default branch): a
+    tag that is no release tag, a commit not on the default branch, a version not above what
+    production runs, an rc number used before, and a production tag for anything but the
+    build staging holds now.
     """
     with project(params) as (config, layout):
         release = parse_tag(tag)
+        commit = current_commit(layout.root)
         with state_worktree(layout.root, config.release.branch) as worktree:
-            production = DeployState(worktree / "deploy").current("production")
-        require_newer(release, production.version if production else None)
+            require_on_branch(layout.root, commit, config.release.branch)
+            state = DeployState(worktree / "deploy")
+            production = state.current("production")
+            require_newer(release, production.version if production else None)
+            if release.environment == "staging":
+                require_unused(release, state)
+            else:
+                staged_build(state, tag, commit)
         environment = release.environment
         registry = config.release.registry()
         engine_setting()  # a typo in CONTAINER_ENGINE is refused before the pipeline runs
@@ -99,14 +109,16 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
         rows = sample_rows(layout, 3)
+        commit = current_commit(layout.root)
         with state_worktree(layout.root, config.release.branch) as worktree:
+            require_on_branch(layout.root, commit, config.release.branch)
             record, notes = release_to_staging(
                 tag,
                 config,
                 layout,
                 DeployState(worktree / "deploy"),
                 default_store(),
-                current_commit(layout.root),
+                commit,
                 config.release.resolved_image(),
                 rows,
                 container_engine(),
@@ -116,11 +128,14 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
 
 @app.command()
 def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
-    """Promote the build that passed staging on this commit; refuse anything else."""
+    """Promote the build staging holds now, if this commit and version are its; refuse anything
+    else."""
     with project(params) as (config, layout):
+        commit = current_commit(layout.root)
         with state_worktree(layout.root, config.release.branch) as worktree:
+            require_on_branch(layout.root, commit, config.release.branch)
             record, notes = promote_to_production(
-                tag, DeployState(worktree / "deploy"), default_store(), current_commit(layout.root)
+                tag, DeployState(worktree / "deploy"), default_store(), commit
             )
         _finish(config, layout, record, notes)
 

@@ -1,10 +1,12 @@
 """The data contract: the columns, types, categories and labels the model is built for.
 
-Written from the data of the first run (then committed, so a schema change is a reviewed
-diff), and checked on every later run before training: a column missing, renamed or of
-another type, a category or label class never seen, or a number that is not finite stops the
-pipeline with the column named. deepchecks compares train with test; this compares new data
-with what was agreed.
+Written from the data of the first run that passes the whole data gate (then committed, so a
+schema change is a reviewed diff; never from data the gate rejected), and checked on every
+later run before training: a column missing, renamed or of another type, a category or label
+class never seen stops the pipeline with the column named. On every run, first or not, each
+value must be one the service would accept (finite numbers within the schema's bounds, text
+within its length): a model is never trained on values it could not be asked about.
+deepchecks compares train with test; this compares new data with what was agreed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 from ..config import Params
 from ..errors import PipelineError
 from ..layout import Layout, write_json
-from ..schema import categorical_columns, infer_schema
+from ..schema import MAX_ABS_INT, MAX_ABS_NUMBER, MAX_TEXT, categorical_columns, infer_schema
 from .report import CheckOutcome, Status, not_run
 
 SUITE = "Data Contract"
@@ -103,20 +105,39 @@ def check_contract(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> 
             ],
         )
     )
-    found.append(_finite(frame, shared, kinds))
     found.append(_categories(frame, expected, shared))
     found.append(_labels(frame, contract, task))
     return found
 
 
-def _finite(frame: pd.DataFrame, shared: list[str], kinds: dict[str, str]) -> CheckOutcome:
+def _out_of_bounds(column: pd.Series, kind: str) -> tuple[int, Any]:
+    """How many values of a column the service would refuse, and the first of them."""
+    if kind == "str":
+        text = column.dropna().astype(str)
+        bad = text[text.str.len() > MAX_TEXT]
+        return len(bad), f"{len(bad.iloc[0])} characters" if len(bad) else None
+    if kind not in {"int", "float"}:
+        return 0, None
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    limit = MAX_ABS_INT if kind == "int" else MAX_ABS_NUMBER
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (np.abs(values) > limit)
+    return int(bad.sum()), values[bad][0] if bad.any() else None
+
+
+def servable_values(frame: pd.DataFrame) -> CheckOutcome:
+    """Values the service would refuse (schema bounds), named per column with an example."""
     problems = []
-    for name in shared:
-        if kinds[name] in {"int", "float"}:
-            infinite = int(np.isinf(frame[name].to_numpy(dtype="float64", na_value=np.nan)).sum())
-            if infinite:
-                problems.append(f"{name!r} has {infinite} infinite value(s)")
-    return _outcome("Finite Numbers", "numeric columns hold no infinities", problems)
+    for name, kind in infer_schema(frame).items():
+        count, example = _out_of_bounds(frame[name], kind)
+        if count:
+            problems.append(f"{name!r} has {count} value(s) the service refuses (e.g. {example})")
+    return _outcome(
+        "Servable Values",
+        f"numbers are finite and within ±{MAX_ABS_NUMBER:g} (integers ±2^53), text is at most "
+        f"{MAX_TEXT} characters: what the service accepts",
+        problems,
+    )
 
 
 def _categories(frame: pd.DataFrame, expected: dict[str, Any], shared: list[str]) -> CheckOutcome:
@@ -147,12 +168,28 @@ def _labels(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> CheckOu
     return _outcome("Label", "the label is present, varies, and keeps its classes", problems)
 
 
-def contract_outcomes(params: Params, layout: Layout, raw: pd.DataFrame) -> list[CheckOutcome]:
-    """Check the raw data against the contract; the first run writes the contract instead."""
-    path = params.validation.resolved_contract(layout.root)
-    contract = load_contract(path)
+def contract_outcomes(
+    params: Params, layout: Layout, raw: pd.DataFrame
+) -> tuple[list[CheckOutcome], dict[str, Any] | None]:
+    """Check the raw data against the contract, and its values against what the service
+    takes. Without a contract yet, also return the one to write if the whole gate passes."""
+    checks = [servable_values(raw)]
+    contract = load_contract(params.validation.resolved_contract(layout.root))
     if contract is None:
-        write_json(path, infer_contract(raw, params.data.target, params.data.categorical))
-        where = path.relative_to(layout.root) if path.is_relative_to(layout.root) else path
-        return [not_run(SUITE, f"no contract yet: {where} written from this data; commit it")]
-    return check_contract(raw, contract, params.task)
+        return checks, infer_contract(raw, params.data.target, params.data.categorical)
+    return [*checks, *check_contract(raw, contract, params.task)], None
+
+
+def settle_first_contract(
+    params: Params, layout: Layout, contract: dict[str, Any], passed: bool
+) -> CheckOutcome:
+    """A first run writes the contract only from data the whole gate passed: written from
+    rejected data, it would refuse the clean data that follows."""
+    path = params.validation.resolved_contract(layout.root)
+    where = path.relative_to(layout.root) if path.is_relative_to(layout.root) else path
+    if not passed:
+        return not_run(
+            SUITE, f"no contract yet; none written from data the gate rejected ({where})"
+        )
+    write_json(path, contract)
+    return not_run(SUITE, f"no contract yet: {where} written from this data; commit it")

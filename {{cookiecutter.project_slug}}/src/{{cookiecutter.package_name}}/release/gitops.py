@@ -36,6 +36,27 @@ def current_commit(repo: Path) -> str:
     return commit
 
 
+def require_on_branch(repo: Path, commit: str, branch: str) -> None:
+    """Only merged work is released: a commit on a feature branch, or one never pushed, is
+    refused, so every release is of a commit the team can see on origin/<branch>."""
+    done = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", commit, f"origin/{branch}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 1:
+        raise ReleaseError(
+            f"refused: commit {commit[:12]} is not on origin/{branch}; merge it into {branch}, "
+            f"push, and tag the merged commit"
+        )
+    if done.returncode != 0:
+        raise ReleaseError(
+            f"cannot tell whether commit {commit[:12]} is on origin/{branch}: {done.stderr.strip()}"
+        )
+
+
 @contextmanager
 def state_worktree(repo: Path, branch: str) -> Iterator[Path]:
     """A scratch checkout of origin/<branch>, removed afterwards."""

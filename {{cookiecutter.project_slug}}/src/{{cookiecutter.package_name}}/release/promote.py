@@ -22,6 +22,7 @@ from . import github
 from .artifacts import ArtifactStore, import_bento, publish
 from .images import ImageRepository
 from .records import DeployState, ReleaseRecord
+from .rules import require_trained_here, require_unused, staged_build
 from .versions import Environment, ReleaseError, parse_tag, require_newer
 
 
@@ -56,22 +57,6 @@ def smoke_test(archive: Path, rows: list[dict]) -> dict:
                 os.environ["BENTOML_HOME"] = previous
 
 
-def require_trained_here(registration: dict, commit: str) -> None:
-    """The record names the commit the model was trained on: refuse a bento from another
-    commit, or from uncommitted changes, rather than label it with this one."""
-    trained = registration.get("git.commit", "none")
-    if registration.get("git.dirty") == "true":
-        raise ReleaseError(
-            f"the model was trained on uncommitted changes at {trained[:12]} "
-            "(reports/registration.json): commit them, run `make pipeline`, then release"
-        )
-    if trained != commit:
-        raise ReleaseError(
-            f"the model was trained at commit {trained[:12]}, not at {commit[:12]} which this "
-            "release would record (reports/registration.json): run `make pipeline` here first"
-        )
-
-
 def release_to_staging(
     tag: str,
     params: Params,
@@ -90,6 +75,7 @@ def release_to_staging(
         raise ReleaseError(f"{tag} is a production tag; staging takes vX.Y.Z-rc.N")
     production = state.current("production")
     require_newer(release, production.version if production else None)
+    require_unused(release, state)
     registration = read_json(layout.registration, "register")
     if not registration.get("registered"):
         raise ReleaseError("the pipeline did not register a model: the gates must pass first")
@@ -133,34 +119,14 @@ def release_to_staging(
         image_digest=image_digest,
         run_id=registration["run_id"],
         data_sha256=registration.get("data.sha256", ""),
+        smoke_test=f"{tested}: {served}",
         champion=(read_json(layout.champion, "validate_model").get("champion") or {})
         if layout.champion.is_file()
         else {},
         **context,
         build_run_url=context["run_url"],
     )
-    return record, [*notes, f"smoke test of {tested}: {served}"]
-
-
-def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
-    """The staging release of this commit and version that production may promote."""
-    release = parse_tag(tag)
-    if release.environment != "production":
-        raise ReleaseError(f"{tag} is a release candidate; production takes vX.Y.Z")
-    candidates = [
-        record
-        for record in state.history()
-        if record.environment == "staging"
-        and record.action == "promote"
-        and record.commit == commit
-        and parse_tag(record.version).base == release.base
-    ]
-    if not candidates:
-        raise ReleaseError(
-            f"refused: commit {commit[:12]} has no successful staging release of "
-            f"v{release.base}; tag this commit v{release.base}-rc.N and let it pass staging first"
-        )
-    return candidates[-1]
+    return record, [*notes, f"smoke test of {record.smoke_test}"]
 
 
 def promote_to_production(

@@ -42,6 +42,7 @@ class ReleaseRecord:
     data_sha256: str = ""  # the dataset that run saw
     champion: dict[str, Any] = field(default_factory=dict)  # the gate's comparison, if any
     build_run_url: str = ""  # the staging workflow run that built and tested it
+    smoke_test: str = ""  # what staging's smoke test served; empty: it never passed one
 
     @property
     def deployed_digest(self) -> str:

@@ -15,7 +15,7 @@ from sklearn import datasets
 
 from ..config import DataConfig, Params
 from ..errors import PipelineError
-from ..layout import Layout, write_json
+from ..layout import Layout, atomic_output, write_json
 
 SAMPLES = {"breast_cancer": datasets.load_breast_cancer, "diabetes": datasets.load_diabetes}
 
@@ -102,9 +102,9 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     data = params.data
     frame = load_source(data, layout.root)
     check_label(frame, data.target, params.task)
-    layout.raw_data.parent.mkdir(parents=True, exist_ok=True)
     try:
-        frame.to_parquet(layout.raw_data, index=False)
+        with atomic_output(layout.raw_data) as scratch:
+            frame.to_parquet(scratch, index=False)
     except (ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid and ArrowTypeError among them
         raise PipelineError(
             f"data: cannot store {data.source}: {exc}; a column mixing kinds of values (text "

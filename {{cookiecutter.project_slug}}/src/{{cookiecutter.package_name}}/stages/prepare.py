@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from ..config import Params
 from ..errors import PipelineError
-from ..layout import Layout, require
+from ..layout import Layout, atomic_output, require
 
 MIN_ROWS = 20
 
@@ -44,7 +44,7 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     train, test = split(pd.read_parquet(require(layout.raw_data, "extract")), params)
-    layout.train_data.parent.mkdir(parents=True, exist_ok=True)
-    train.to_parquet(layout.train_data, index=False)
-    test.to_parquet(layout.test_data, index=False)
+    for frame, path in ((train, layout.train_data), (test, layout.test_data)):
+        with atomic_output(path) as scratch:
+            frame.to_parquet(scratch, index=False)
     return {"train_rows": len(train), "test_rows": len(test), "seed": params.split.seed}

@@ -14,7 +14,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ..config import Params
 from ..errors import PipelineError
 from ..estimators import SEEDED, estimator_class
-from ..layout import Layout, require, write_json
+from ..layout import Layout, atomic_output, require, write_json
 from ..metrics import features_and_label
 from ..schema import categorical_columns, infer_schema
 
@@ -61,8 +61,8 @@ def fit(params: Params, train: pd.DataFrame) -> tuple[Pipeline, dict[str, str]]:
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     train = pd.read_parquet(require(layout.train_data, "prepare"))
     pipeline, schema = fit(params, train)
-    layout.model.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, layout.model)
+    with atomic_output(layout.model) as scratch:
+        joblib.dump(pipeline, scratch)
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
     write_json(
         layout.feature_schema,

@@ -1,7 +1,8 @@
 """The validate_data stage: the data gate, before any training.
 
-The data contract (columns, types, categories, finite numbers, label classes) and deepchecks'
-data integrity suite on the raw data, then its train-test suite on the split (drift, leakage
+The data contract (columns, types, categories, label classes; values the service accepts),
+near-duplicates (within the data, and test rows with a twin in train) and deepchecks' data
+integrity suite on the raw data, then its train-test suite on the split (drift, leakage
 between the sets, new categories). Any condition not met stops the pipeline here, naming the
 check, so bad data never reaches training, let alone the registry. Thresholds: params.yaml.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..config import Params
-from ..gates.contract import contract_outcomes
+from ..gates import near_duplicates
+from ..gates.contract import contract_outcomes, settle_first_contract
 from ..gates.data_suites import data_integrity_suite, train_test_suite
 from ..gates.report import MODEL_SUITES, GateReport, not_run, write_report
 from ..gates.runner import deepchecks_dataset, quiet_deepchecks, run_suite
@@ -28,13 +30,24 @@ def run(params: Params, layout: Layout) -> GateReport:
     categorical = categorical_columns(infer_schema(features), params.data.categorical)
 
     (layout.deepchecks / "model_evaluation.html").unlink(missing_ok=True)  # not this run's
-    report = GateReport(checks=contract_outcomes(params, layout, raw))
+    checks, first_contract = contract_outcomes(params, layout, raw)
+    report = GateReport(checks=checks)
+    tolerance = params.validation.near_duplicate_tolerance
+    report.checks += [
+        near_duplicates.within(raw, tolerance, params.validation.data_integrity.max_duplicate_ratio),
+        near_duplicates.across(train, test, tolerance,
+                               params.validation.train_test.max_train_test_mix_ratio),
+    ]  # fmt: skip
     data = {name: deepchecks_dataset(frame, params, categorical) for name, frame in
             {"raw": raw, "train": train, "test": test}.items()}  # fmt: skip
     run_suite(layout, "data_integrity", data_integrity_suite(params), report,
               train_dataset=data["raw"])  # fmt: skip
     run_suite(layout, "train_test_validation", train_test_suite(params), report,
               train_dataset=data["train"], test_dataset=data["test"])  # fmt: skip
+    if first_contract is not None:
+        report.checks.insert(
+            1, settle_first_contract(params, layout, first_contract, report.passed)
+        )
     reason = "the data gate failed" if not report.passed else "waiting for the model gate"
     report.checks.extend(not_run(suite, reason) for suite in MODEL_SUITES)
     write_report(layout, report)
