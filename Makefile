@@ -56,8 +56,8 @@ bench-ci: install ## Wall time of make test-fast, test and ci-local in a freshly
 	$(BIN)/python -m ci.bench_ci
 
 lint: install ## ruff on the template's own Python
-	$(BIN)/ruff check hooks ci tests
-	$(BIN)/ruff format --check hooks ci tests
+	$(BIN)/ruff check hooks ci tests local_extensions.py
+	$(BIN)/ruff format --check hooks ci tests local_extensions.py
 
 lock: install ## Re-pin the template's tools and the generated project's lock files
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 ci/requirements.in -o ci/requirements.lock

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
+from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
@@ -104,6 +104,7 @@ def stub_template(tmp_path: Path) -> Path:
     root = tmp_path / "stub-template"
     root.mkdir()
     shutil.copy(TEMPLATE_ROOT / "cookiecutter.json", root)
+    shutil.copy(TEMPLATE_ROOT / "local_extensions.py", root)
     shutil.copytree(HOOKS_DIR, root / "hooks")
     project = root / PROJECT_DIR_NAME
     project.mkdir()
@@ -492,19 +493,57 @@ def test_hostile_answers_are_not_executed(
     assert_initial_commit(project, HOSTILE_AUTHOR, "you@example.com")
 
 
+JINJA_ANSWERS = {
+    "expression": ("description", "{{ 6*7 }}"),
+    "in a name": ("project_name", "Model {{ 7*7 }}"),
+    "unclosed": ("description", "a {{ b"),
+    "block": ("author_name", "{% if true %}x{% endif %}"),
+    "comment": ("description", "{# note #}"),
+    "command": ("description", "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}"),
+    "in a derived answer": ("package_name", "{{ cookiecutter.project_name }}"),
+}
+
+
 @pytest.mark.usefixtures("isolated_env")
-def test_jinja_in_answers_is_rendered_by_cookiecutter_not_the_hooks(
-    stub_template: Path, output_dir: Path
+@pytest.mark.parametrize("case", sorted(JINJA_ANSWERS))
+def test_jinja_in_an_answer_is_refused_and_runs_nothing(
+    any_template: Path, output_dir: Path, tmp_path: Path, case: str
 ) -> None:
-    """Cookiecutter renders every answer as Jinja before the hooks see it."""
-    project = bake(
-        stub_template,
-        output_dir,
-        project_name="Model {{ 7*7 }}",
-        description="{{ 6*7 }}",
-    )
-    assert project.name == "model-49"
-    assert (project / "README.md").read_text().splitlines()[:2] == ["Model 49", "42"]
+    """Answers are data: cookiecutter would render them as Jinja before any hook ran."""
+    field, value = JINJA_ANSWERS[case]
+    with pytest.raises(UndefinedVariableInTemplate) as refused:
+        bake(any_template, output_dir, **{field: value})
+    assert f"Unable to render variable '{field}'" in refused.value.message
+    assert "holds Jinja syntax" in refused.value.error.message
+    assert "never run as templates" in refused.value.error.message
+    assert list(output_dir.iterdir()) == []
+    assert list(tmp_path.rglob("PWNED")) == []
+
+
+@pytest.mark.usefixtures("isolated_env")
+def test_braces_that_are_not_jinja_stay_as_typed(stub_template: Path, output_dir: Path) -> None:
+    project = bake(stub_template, output_dir, description="Sets {a, b} and { x } and }} {")
+    assert (project / "README.md").read_text().splitlines()[1] == "Sets {a, b} and { x } and }} {"
+
+
+@pytest.mark.usefixtures("isolated_env")
+def test_a_name_too_long_for_a_folder_gets_one_line(stub_template: Path, output_dir: Path) -> None:
+    with pytest.raises(UndefinedVariableInTemplate) as refused:
+        bake(stub_template, output_dir, project_name="Model " * 50)
+    assert "too long for a folder name" in refused.value.error.message
+    assert list(output_dir.iterdir()) == []
+
+
+def test_the_cli_prints_the_refusal_without_a_traceback(output_dir: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_ROOT), "--no-input",
+         "-o", str(output_dir), "description={{ 7*7 }}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "holds Jinja syntax" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert list(output_dir.iterdir()) == []
 
 
 # --------------------------------------------------------------------------

@@ -8,8 +8,10 @@ class PipelineError(Exception):
 class GateFailedError(PipelineError):
     """A validation gate failed; the message names every failed check."""
 
-    def __init__(self, failed: list[str], note: str = "") -> None:
+    def __init__(self, failed: list[str], note: str = "", details: list[str] | None = None) -> None:
         self.failed = failed
-        lines = "\n".join(f"  - {name}" for name in failed)
+        shown = [f"\n      {detail}" if detail else "" for detail in details or []]
+        shown += [""] * (len(failed) - len(shown))
+        lines = "\n".join(f"  - {name}{more}" for name, more in zip(failed, shown, strict=True))
         suffix = f"\n{note}" if note else ""
         super().__init__(f"validation gate failed ({len(failed)} check(s)):\n{lines}{suffix}")

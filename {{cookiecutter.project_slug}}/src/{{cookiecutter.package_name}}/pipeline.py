@@ -24,7 +24,10 @@ def run_stage(name: str, params: Params, layout: Layout) -> Any:
     """Run one stage; a failed gate raises, so a gate stage run alone exits non-zero too."""
     result = stage_function(name)(params, layout)
     if isinstance(result, GateReport) and not result.passed:
-        raise GateFailedError([check.name for check in result.failed])
+        raise GateFailedError(
+            [check.name for check in result.failed],
+            details=[check.details for check in result.failed],
+        )
     return result
 
 

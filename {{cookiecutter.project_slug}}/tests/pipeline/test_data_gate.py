@@ -238,8 +238,9 @@ def test_unservable_values_are_named_even_before_any_contract(value: float, clea
     bad = _huge(value)(frame.copy())
     bad.to_parquet(workdir / "bad.parquet", index=False)
     contract = workdir / "new-contract.json"
-    with pytest.raises(GateFailedError, match="Servable Values"):
+    with pytest.raises(GateFailedError, match="Servable Values") as failure:
         _run_gate(workdir, "bad.parquet", contract)
+    assert f"{_features(frame)[1]!r} has" in str(failure.value)  # the details, on the console
     gates = json.loads(Layout(workdir).gates.read_text(encoding="utf-8"))
     (detail,) = [c["details"] for c in gates["checks"] if c["check"] == "Servable Values"]
     assert f"{_features(frame)[1]!r} has {len(_rows(frame, 0.01))} value(s)" in detail

@@ -1,5 +1,7 @@
 import json
 import re
+from pathlib import Path
+from urllib.parse import urlparse
 
 import mlflow
 import pandas as pd
@@ -129,6 +131,18 @@ def test_challenger_is_held_against_the_production_model(trained) -> None:
         write_params(layout.root, **{"validation.model.champion.tolerance": 1.0})
     )
     assert _champion(validate_model.run(tolerant, layout)).status == "passed"
+
+    # The store's artifacts moved away (mlruns/ renamed, a bucket emptied): one clear line.
+    experiment = mlflow.get_experiment_by_name(params.mlflow.experiment)
+    artifacts = Path(urlparse(experiment.artifact_location).path)
+    moved = artifacts.rename(artifacts.with_name("moved-away"))
+    try:
+        gone = _champion(validate_model.run(tolerant, layout))
+    finally:
+        moved.rename(artifacts)
+    assert gone.status == "failed"
+    assert f"the artifacts of version {version} (@production) cannot be loaded" in gone.details
+    assert "moved or deleted? restore them" in gone.details
 
 
 def test_an_unknown_champion_metric_is_refused(tmp_path) -> None:

@@ -110,7 +110,9 @@ def test_a_part_file_appears_whole_or_not_at_all(
     log = PredictionLog(str(tmp_path / "predictions.parquet"))
     log.record("7", ROWS, OUTPUTS)
     log.flush()
-    assert list(tmp_path.iterdir()) == [] and log.dropped == 2 and "disk full" in log.last_error
+    assert [path.name for path in tmp_path.iterdir() if "parquet" in path.name] == []
+    assert not list(tmp_path.glob("*.journal")), "dropped rows stay out of the journal"
+    assert log.dropped == 2 and "disk full" in log.last_error
 
 
 def test_requests_waiting_together_are_written_together(

@@ -91,8 +91,7 @@ def test_the_cli_refuses_a_second_run_before_any_stage(tmp_path: Path, command) 
     first = _holder(tmp_path)
     try:
         done = subprocess.run(
-            [str(Path(sys.executable).with_name("tumour-classifier")), *command,
-             "--params", str(params)],
+            [sys.executable, "-m", "{{ cookiecutter.package_name }}", *command, "--params", str(params)],
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     finally:

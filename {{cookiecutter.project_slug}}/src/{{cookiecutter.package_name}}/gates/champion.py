@@ -40,6 +40,16 @@ def compare(
         model = mlflow_module(params, layout.root).sklearn.load_model(
             f"models:/{version.name}/{version.version}"
         )
+    except Exception as exc:  # registered, but its files are gone: nothing can vouch for it
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        return CheckOutcome(
+            SUITE, metric, condition, "failed",
+            f"the artifacts of version {version.version} (@{gate.alias}) cannot be loaded from "
+            f"the tracking store ({reason}): were its artifacts (mlruns/, or the server's "
+            "artifact store) moved or deleted? restore them, or point MLFLOW_TRACKING_URI at "
+            "the store that holds them",
+        )  # fmt: skip
+    try:
         theirs = score(params.task, params.data.target, model, test)
     except Exception as exc:  # a champion that cannot score this data cannot vouch for it
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"

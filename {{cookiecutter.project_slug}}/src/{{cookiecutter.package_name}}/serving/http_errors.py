@@ -20,9 +20,13 @@ MAX_LISTED = 5
 MAX_UPLOAD_BYTES = 256 * 2**20  # a 100,000-row CSV of 100 columns is well under this
 
 
-async def answer(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def answer(send: Send, status: int, payload: dict[str, Any], close: bool = False) -> None:
+    """A JSON answer; `close` ends the connection after it, so the server does not go on
+    reading (and parsing) the rest of a body it refused."""
     body = json.dumps(payload).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from .http_errors import ASGIApp, Receive, Scope, Send, answer, header, replay_body
@@ -60,28 +59,37 @@ class JsonBodies:
         too_large = {"error": f"body: larger than {limit // 2**20} MiB; send fewer rows a request"}
         declared = header(scope, b"content-length")
         if declared.isdigit() and int(declared) > limit:
-            await answer(send, 413, too_large)
+            await answer(send, 413, too_large, close=True)
             return
-        body = bytearray()
-        deadline = time.monotonic() + BODY_SECONDS
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
-            except TimeoutError:
-                await answer(
-                    send, 408, {"error": f"body: not received within {BODY_SECONDS:.0f} s"}
-                )
-                return
-            if message["type"] != "http.request":  # the client went away
-                return
-            body += message.get("body", b"")
-            if len(body) > limit:
-                await answer(send, 413, too_large)
-                return
-            if not message.get("more_body"):
-                break
-        repeated = duplicate_keys(bytes(body))
+        try:
+            body = await _read(receive, limit)
+        except TimeoutError:
+            await answer(
+                send, 408, {"error": f"body: not received within {BODY_SECONDS:.0f} s"}, close=True
+            )
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > limit:
+            await answer(send, 413, too_large, close=True)
+            return
+        repeated = duplicate_keys(body)
         if repeated:
             await answer(send, 400, {"error": f"body: a JSON object repeats the key {repeated}"})
             return
-        await self.app(scope, replay_body(bytes(body), receive), send)
+        await self.app(scope, replay_body(body, receive), send)
+
+
+async def _read(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or its first bytes past `limit`, or None if the client left; one timer
+    for the whole body (a timer per chunk, with asyncio.wait_for, cost a task each: 200 slow
+    clients sending a byte a second stalled the event loop)."""
+    body = bytearray()
+    async with asyncio.timeout(BODY_SECONDS):
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            body += message.get("body", b"")
+            if len(body) > limit or not message.get("more_body"):
+                return bytes(body)

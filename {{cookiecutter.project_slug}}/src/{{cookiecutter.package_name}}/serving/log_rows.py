@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,3 +121,26 @@ class PendingRows:
         for name in self.text:
             table[name] = table[name].astype("string")
         return table
+
+
+def joined(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Several takes' tables as one part's: columns some lack are missing there, text stays text."""
+    if len(tables) == 1:
+        return tables[0]
+    text = {name for table in tables for name, dtype in table.dtypes.items()
+            if isinstance(dtype, pd.StringDtype)}  # fmt: skip
+    table = pd.concat(tables, ignore_index=True)
+    return table.astype(dict.fromkeys(sorted(text), "string")) if text else table
+
+
+def write_part(path: Path, table: pd.DataFrame, pid: str, part: int) -> None:
+    """A part file of the log at `path`, named only once whole: readers never open half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    final_path = path.with_name(f"{path.stem}-{stamp}-{pid}-{part:05d}.parquet")
+    partial = final_path.with_name(f".{final_path.name}.partial")  # hidden from globs, datasets
+    try:
+        table.to_parquet(partial)
+        partial.replace(final_path)
+    finally:
+        partial.unlink(missing_ok=True)

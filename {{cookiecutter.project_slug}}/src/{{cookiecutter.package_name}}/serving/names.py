@@ -20,6 +20,7 @@ SERVICE_MODULES = (
     "serving/compiled",
     "serving/http_errors",
     "serving/json_bodies",
+    "serving/log_journal",
     "serving/log_rows",
     "serving/names",
     "serving/prediction_log",

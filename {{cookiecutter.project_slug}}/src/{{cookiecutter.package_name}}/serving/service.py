@@ -219,8 +219,7 @@ class Predictor:
             ready=self.model is not None,
             load_error=self.load_error,
             scorer=self._scorer_state(),
-            prediction_log={"sink": self.log.sink, "written": self.log.written,
-                            "dropped": self.log.dropped, "last_error": self.log.last_error},
+            prediction_log=self.log.status(),
         )  # fmt: skip
 
     def _scorer_state(self) -> dict[str, Any]:

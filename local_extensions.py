@@ -1,0 +1,107 @@
+"""Answers are data: cookiecutter renders every answer given on the command line, in a replay
+or in a user config as a Jinja template before any hook runs, so `description={{ 7*7 }}`
+became `49`, an unclosed `{{` gave a traceback, and an answer could run a command. This
+extension (cookiecutter.json `_extensions`) refuses, with one line, any text handed to Jinja
+that holds Jinja syntax and is not the template's own: its cookiecutter.json values, its hooks,
+and paths whose only Jinja is that of its file and folder names. It also refuses a project
+folder name too long for the file system (cookiecutter makes that folder before the hooks
+could say so).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.exceptions import UndefinedError
+from jinja2.ext import Extension
+
+ROOT = Path(__file__).resolve().parent
+PROJECT_DIR = "{{cookiecutter.project_slug}}"
+FRAGMENT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+MAX_FOLDER_NAME = 200  # well under the 255 bytes of common file systems; the hook says 48
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+@cache
+def template_texts() -> frozenset[str]:
+    """The template's own Jinja sources passed to `from_string`: defaults and hooks."""
+    config = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    hooks = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "hooks").glob("*.py"))]
+    return frozenset([*_strings(config), *hooks])
+
+
+@cache
+def path_fragments() -> frozenset[str]:
+    """The Jinja in the template's file and folder names (`{{cookiecutter.package_name}}`):
+    cookiecutter renders paths piece by piece, the rendered part already joined on."""
+    names = [PROJECT_DIR, *(path.name for path in (ROOT / PROJECT_DIR).rglob("*"))]
+    return frozenset(fragment for name in names for fragment in FRAGMENT.findall(name))
+
+
+def _has_jinja(source: str, environment: Environment) -> bool:
+    starts = (environment.variable_start_string, environment.block_start_string,
+              environment.comment_start_string)  # fmt: skip
+    return any(start in source for start in starts)
+
+
+def _templates_own(source: str, environment: Environment) -> bool:
+    if source in template_texts():
+        return True
+    rest = source
+    for fragment in path_fragments():
+        rest = rest.replace(fragment, "")
+    return not _has_jinja(rest, environment)
+
+
+class AnswersAsData(Extension):
+    """Wraps the environment's `from_string`, through which cookiecutter renders answers."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        original = environment.from_string
+
+        def from_string(source: Any, *args: Any, **kwargs: Any) -> Any:
+            if (
+                isinstance(source, str)
+                and _has_jinja(source, environment)
+                and not _templates_own(source, environment)
+            ):
+                shown = source if len(source) <= 60 else source[:57] + "..."
+                raise UndefinedError(
+                    f"the answer {shown!r} holds Jinja syntax ({{{{, {{% or {{#): answers are "
+                    "kept as data, never run as templates; rerun without it"
+                )
+            template = original(source, *args, **kwargs)
+            return _ProjectFolder(template) if source == PROJECT_DIR else template
+
+        environment.from_string = from_string  # type: ignore[method-assign]
+
+
+class _ProjectFolder:
+    """The project folder's name, refused when the file system could not hold it."""
+
+    def __init__(self, template: Any) -> None:
+        self._template = template
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        name = self._template.render(*args, **kwargs)
+        if len(name.encode()) > MAX_FOLDER_NAME:
+            raise UndefinedError(
+                f"project_slug: {len(name)} characters, too long for a folder name; give a "
+                "shorter project_name (the slug is at most 48 characters)"
+            )
+        return name
