@@ -48,7 +48,8 @@ demo: install ## Bake a project with the default answers and run its whole pipel
 # collection order (tests/conftest.py; --no-loadscope-reorder keeps it), and the short bakes
 # follow on whichever frees first. More workers only oversubscribe two cores: every long group
 # runs servers and test workers of its own.
-test: install test-tools ## The template's tests: hooks, every combination baked and tested, workflows run
+test: ## The template's tests: hooks, every combination baked and tested, workflows run
+	bash ci/phase.sh setup $(MAKE) --no-print-directory install test-tools
 	bash ci/phase.sh quick $(BIN)/pytest -n 2 -m "not bake and not act" --durations=5
 	bash ci/phase.sh bakes-and-workflows $(BIN)/pytest -n 3 --dist loadgroup -m "bake or act" --no-loadscope-reorder --durations=15
 

@@ -49,7 +49,7 @@ def test_a_killed_server_loses_only_its_last_moment(
         clients = [threading.Thread(target=client, args=(url,)) for _ in range(4)]
         for thread in clients:
             thread.start()
-        time.sleep(4)
+        time.sleep(3)
         killed_at = time.monotonic()
         os.killpg(_server_group(url), signal.SIGKILL)  # mid-traffic: no shutdown runs
         stop.set()

@@ -197,8 +197,6 @@ CASES = {
     "strings in a numeric column": (with_strings_in_numbers, "Data Contract / Types", None),
     "infinities": (with_infinities, "Data Contract / Servable Values", None),
     "beyond the service's bound": (_huge(1e20), "Data Contract / Servable Values", None),
-    "beyond float32": (_huge(-1e39), "Data Contract / Servable Values", None),
-    "1e300 outliers": (_huge(1e300), "Data Contract / Servable Values", None),
     "integers beyond 2^53": (with_huge_integers, "Data Contract / Servable Values", None),
     "text beyond the service's length": (with_overlong_text, "Servable Values", None),
     "jittered copies": (with_jittered_copies, "Near Duplicates / Near Duplicates", None),
@@ -230,7 +228,7 @@ def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None
     assert {c["status"] for c in gates["checks"] if c["suite"] == "Champion"} == {"not run"}
 
 
-@pytest.mark.parametrize("value", [1e20, -1e39, 1e300, np.inf])
+@pytest.mark.parametrize("value", [-1e39, 1e300])  # past float32; 1e20, inf: CASES
 def test_unservable_values_are_named_even_before_any_contract(value: float, clean, workdir) -> None:
     """The first run of a project refuses them too, names the column, and writes no contract
     from the data it rejected, so the clean data that follows is not refused by it."""
