@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +40,16 @@ def _release_tag(value: str) -> str:
 TagOption = Annotated[
     str, typer.Option("--tag", help="The pushed tag (e.g. v1.2.0-rc.1)", callback=_release_tag)
 ]
+
+
+@contextmanager
+def _release_state(config: Params, layout: Layout) -> Iterator[tuple[str, DeployState]]:
+    """The commit being released, refused unless it is on the default branch, and the deploy
+    state of that branch."""
+    commit = current_commit(layout.root)
+    with state_worktree(layout.root, config.release.branch) as worktree:
+        require_on_branch(layout.root, commit, config.release.branch)
+        yield commit, DeployState(worktree / "deploy")
 
 
 def _apply(layout: Layout, branch: str, record: ReleaseRecord) -> str:
@@ -78,10 +90,7 @@ def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """
     with project(params) as (config, layout):
         release = parse_tag(tag)
-        commit = current_commit(layout.root)
-        with state_worktree(layout.root, config.release.branch) as worktree:
-            require_on_branch(layout.root, commit, config.release.branch)
-            state = DeployState(worktree / "deploy")
+        with _release_state(config, layout) as (commit, state):
             production = state.current("production")
             require_newer(release, production.version if production else None)
             if release.environment == "staging":
@@ -109,14 +118,12 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
         rows = sample_rows(layout, 3)
-        commit = current_commit(layout.root)
-        with state_worktree(layout.root, config.release.branch) as worktree:
-            require_on_branch(layout.root, commit, config.release.branch)
+        with _release_state(config, layout) as (commit, state):
             record, notes = release_to_staging(
                 tag,
                 config,
                 layout,
-                DeployState(worktree / "deploy"),
+                state,
                 default_store(),
                 commit,
                 config.release.resolved_image(),
@@ -131,12 +138,8 @@ def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Promote the build staging holds now, if this commit and version are its; refuse anything
     else."""
     with project(params) as (config, layout):
-        commit = current_commit(layout.root)
-        with state_worktree(layout.root, config.release.branch) as worktree:
-            require_on_branch(layout.root, commit, config.release.branch)
-            record, notes = promote_to_production(
-                tag, DeployState(worktree / "deploy"), default_store(), commit
-            )
+        with _release_state(config, layout) as (commit, state):
+            record, notes = promote_to_production(tag, state, default_store(), commit)
         _finish(config, layout, record, notes)
 
 

@@ -55,9 +55,10 @@ def _outcome(check: str, condition: str, problem: str | None, fine: str) -> Chec
     return CheckOutcome(SUITE, check, condition, status, problem or fine)
 
 
-def within(frame: pd.DataFrame, tolerance: float, max_ratio: float) -> CheckOutcome:
-    """The share of rows that nearly repeat an earlier row."""
-    cells = scales(frame, tolerance)
+def within(
+    frame: pd.DataFrame, cells: dict[str, float], tolerance: float, max_ratio: float
+) -> CheckOutcome:
+    """The share of rows that nearly repeat an earlier row (`cells`: from `scales`)."""
     repeated = np.zeros(len(frame), dtype=bool)
     for offset in GRID_OFFSETS:
         repeated |= pd.Series(keys(frame, cells, offset)).duplicated().to_numpy()
@@ -75,10 +76,13 @@ def within(frame: pd.DataFrame, tolerance: float, max_ratio: float) -> CheckOutc
 
 
 def across(
-    train: pd.DataFrame, test: pd.DataFrame, tolerance: float, max_ratio: float
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    cells: dict[str, float],
+    tolerance: float,
+    max_ratio: float,
 ) -> CheckOutcome:
     """The share of test rows with a near-twin in train: a leak that inflates the test score."""
-    cells = scales(pd.concat([train, test], ignore_index=True), tolerance)
     twinned = np.zeros(len(test), dtype=bool)
     for offset in GRID_OFFSETS:
         twinned |= np.isin(keys(test, cells, offset), keys(train, cells, offset))

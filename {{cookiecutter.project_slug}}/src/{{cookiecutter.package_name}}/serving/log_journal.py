@@ -97,17 +97,18 @@ class Recovery:
     writers: int = 0
 
 
-def _read(journal: Path) -> tuple[list[pa.Table], int]:
-    """The whole entries of a journal, and the rows of a torn last one (cut by the kill)."""
+def _read(journal: Path) -> list[pa.Table]:
+    """The whole entries of a journal; a torn last one (cut by the kill) is left out, its rows
+    counted as lost by the counters."""
     data, tables, offset = journal.read_bytes(), [], 0
     while offset + HEADER.size <= len(data):
-        size, rows = HEADER.unpack_from(data, offset)
+        size, _rows = HEADER.unpack_from(data, offset)
         body = data[offset + HEADER.size : offset + HEADER.size + size]
         if len(body) < size:
-            return tables, rows
+            break
         tables.append(pa.ipc.open_stream(body).read_all())
         offset += HEADER.size + size
-    return tables, 0
+    return tables
 
 
 def recover(path: Path, write_part: Callable[[pd.DataFrame, str, int], None]) -> Recovery:
@@ -129,7 +130,7 @@ def recover(path: Path, write_part: Callable[[pd.DataFrame, str, int], None]) ->
             kept = 0
             for journal in sorted(path.parent.glob(f".{path.stem}-{pid}-*.journal")):
                 part = int(journal.stem.rsplit("-", 1)[-1])
-                tables, _torn = _read(journal)
+                tables = _read(journal)
                 if list(path.parent.glob(f"{path.stem}-*-{pid}-{part:05d}.parquet")):
                     tables = []  # killed after writing the part, before removing its journal
                 if tables:

@@ -33,9 +33,11 @@ def run(params: Params, layout: Layout) -> GateReport:
     checks, first_contract = contract_outcomes(params, layout, raw)
     report = GateReport(checks=checks)
     tolerance = params.validation.near_duplicate_tolerance
+    cells = near_duplicates.scales(raw, tolerance)  # the split's rows are the raw rows
     report.checks += [
-        near_duplicates.within(raw, tolerance, params.validation.data_integrity.max_duplicate_ratio),
-        near_duplicates.across(train, test, tolerance,
+        near_duplicates.within(raw, cells, tolerance,
+                               params.validation.data_integrity.max_duplicate_ratio),
+        near_duplicates.across(train, test, cells, tolerance,
                                params.validation.train_test.max_train_test_mix_ratio),
     ]  # fmt: skip
     data = {name: deepchecks_dataset(frame, params, categorical) for name, frame in
