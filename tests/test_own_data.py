@@ -12,8 +12,10 @@ tier, in a fresh clone of main.
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
+import os
 import random
 import shlex
 import subprocess
@@ -31,6 +33,9 @@ pytestmark = [pytest.mark.act, pytest.mark.long, pytest.mark.xdist_group("own-da
 ROWS = 1_500
 PYTHON = find_python(DEFAULTS[0])  # the default answers: test_bake.py leaves their suite to this
 CITIES = ["Oslo", "Lima", "Pune", "Kobe"]
+# The team's tracking credentials, planted to be found: the server (no auth app) ignores them,
+# the clients send them with every request, and no file or log the week leaves may show them.
+USERNAME, PASSWORD = "team-bot", "Pl4nted-Tr4cking-Secret-91c3"
 
 
 def write_loans(path: Path, rows: int = ROWS, seed: int = 7) -> None:
@@ -57,6 +62,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     # registers and resolves aliases through its REST API, and its artifacts outlive any job.
     with mlflow_server(repo.root / ".venv" / "bin" / "mlflow", base / "tracking-server") as url:
         repo.env["MLFLOW_TRACKING_URI"] = url
+        repo.env.update(MLFLOW_TRACKING_USERNAME=USERNAME, MLFLOW_TRACKING_PASSWORD=PASSWORD)
         yield repo
 
 
@@ -69,6 +75,7 @@ def test_own_data_passes_the_pipeline_and_its_contract_is_committed(team: Repo) 
     params_file.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     (team.root / "data" / "contract.json").unlink(missing_ok=True)
     done = make(team.root, "pipeline", python=PYTHON)
+    (team.root.parent / "pipeline.log").write_text(output(done), encoding="utf-8")
     assert done.returncode == 0, output(done)[-6000:]
     contract = team.root / "data" / "contract.json"
     assert contract.is_file() and '"late"' in contract.read_text(encoding="utf-8")
@@ -121,6 +128,7 @@ def test_the_ci_workflow_runs_the_whole_suite_green_on_main(team: Repo) -> None:
     fresh.origin, fresh.env = team.origin, dict(team.env)
     installed = make(clone, "install", python=PYTHON)
     assert installed.returncode == 0, output(installed)
+    assert fresh.env["MLFLOW_TRACKING_PASSWORD"] == PASSWORD  # so the CI jobs get it as a secret
     assert "late" in (clone / "params.yaml").read_text(encoding="utf-8")
     assert fresh.origin_file("deploy/overlays/production/release.json").strip() != "{}"
 
@@ -136,6 +144,35 @@ def test_the_ci_workflow_runs_the_whole_suite_green_on_main(team: Repo) -> None:
     assert "Job failed" not in log
     summary = Path(fresh.env["LOCAL_OUTPUTS"]) / "artifacts" / "reports" / "reports" / "summary.md"
     assert "Gate passed" in summary.read_text(encoding="utf-8")
+
+
+def leaks(path: Path, secrets: list[bytes]) -> list[str]:
+    """Files under `path` (virtualenvs aside) whose bytes hold any of `secrets`."""
+    found = []
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = [name for name in dirs if name not in {".venv", "node_modules"}]
+        for name in files:
+            file = Path(folder, name)
+            if not file.is_symlink() and any(s in file.read_bytes() for s in secrets):
+                found.append(str(file.relative_to(path)))
+    return found
+
+
+def test_no_file_log_or_commit_shows_the_tracking_password(team: Repo) -> None:
+    """Everything the week left: the project and its clone (reports, gates, model cards, the
+    bento, MLflow's store), the tracking server's database and log, every act log and uploaded
+    artifact, the pipeline's console output, and every commit on origin."""
+    basic = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    secrets = [PASSWORD.encode(), basic.encode()]
+    assert (team.root.parent / "pipeline.log").is_file() and list(
+        (team.root.parent / "act-logs").iterdir()
+    )
+    assert leaks(team.root.parent, secrets) == []
+    history = subprocess.run(
+        ["git", "--git-dir", str(team.origin), "log", "--all", "-p", "--format=%B"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "late" in history and PASSWORD not in history and basic not in history
 
 
 def test_origin_keeps_the_week_s_releases_in_order(team: Repo) -> None:
