@@ -90,7 +90,7 @@ class ValidationConfig(_Section):
     data_integrity: DataIntegrityGate = DataIntegrityGate()
     train_test: TrainTestGate = TrainTestGate()
     model: ModelGate = ModelGate()
-    max_rows: int = Field(default=100_000, gt=0)
+    max_rows: int = Field(default=20_000, gt=0)
     near_duplicate_tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.001  # in std devs
     contract: str = Field(default="data/contract.json", min_length=1)
 

@@ -35,9 +35,13 @@ def _rows(frame: pd.DataFrame, share: float, seed: int = 0) -> pd.Index:
     return frame.sample(frac=share, random_state=seed).index
 
 
-def _run_gate(root: Path, source: str, contract: Path, test_fault: SplitFault | None = None):
+def _run_gate(
+    root: Path, source: str, contract: Path, test_fault: SplitFault | None = None, **overrides
+):
     params = load_params(
-        write_params(root, **{"data.source": source, "validation.contract": str(contract)})
+        write_params(
+            root, **{"data.source": source, "validation.contract": str(contract), **overrides}
+        )
     )
     layout = Layout(root)
     for stage in UP_TO_THE_GATE:
@@ -185,6 +189,31 @@ def drifted(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
     return test
 
 
+def with_one_conflicting_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """Row 1 becomes row 0's twin in every feature, under the other label."""
+    other = frame.loc[frame[TARGET] != frame.loc[0, TARGET]].index[0]
+    frame.loc[other, frame.columns != TARGET] = frame.loc[0, frame.columns != TARGET].to_numpy()
+    return frame
+
+
+def with_a_category_only_in_test(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    test.loc[test.index[0], "segment"] = "medium"
+    return test
+
+
+def with_a_label_only_in_test(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    test.loc[test.index[0], TARGET] = train[TARGET].max() + 1
+    return test
+
+
+# A single row fails these: they count every row, whatever deepchecks' sample holds.
+ONE_ROW = {
+    "one pair of conflicting labels": (with_one_conflicting_label, "Conflicting Labels", None),
+    "a category only in test": (None, "New Category Train-Test", with_a_category_only_in_test),
+    "a label only in test": (None, "New Label Train-Test", with_a_label_only_in_test),
+}
+CLASSIFICATION_ONLY = {"imbalanced label", "one pair of conflicting labels", "a label only in test"}
+
 CASES = {
     "missing values": (with_missing, "PercentOfNulls", None),
     "duplicated rows": (with_duplicates, "Data Duplicates", None),
@@ -207,13 +236,14 @@ CASES = {
     ),
     "twins of train rows in test": (None, "Near Train-Test Mix", with_train_twins_in_test),
     "imbalanced label": (with_an_imbalanced_label, "Class Imbalance", None),
+    **ONE_ROW,
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None:
-    if case == "imbalanced label" and not CLASSIFICATION:
-        pytest.skip("class balance applies to classification labels only")
+    if case in CLASSIFICATION_ONLY and not CLASSIFICATION:
+        pytest.skip("applies to classification labels only")
     fault, check, test_fault = CASES[case]
     frame, contract = clean
     bad = fault(frame.copy()) if fault else frame.copy()
@@ -226,6 +256,21 @@ def test_bad_data_fails_the_named_check(case: str, clean, workdir: Path) -> None
     statuses = {c["suite"]: c["status"] for c in gates["checks"] if c["suite"].startswith("Model")}
     assert statuses == {"Model Evaluation": "not run", "Model Floor": "not run"}
     assert {c["status"] for c in gates["checks"] if c["suite"] == "Champion"} == {"not run"}
+
+
+@pytest.mark.parametrize("case", list(ONE_ROW))
+def test_one_bad_row_fails_though_deepchecks_sees_a_sample(case: str, clean, workdir) -> None:
+    """With deepchecks on 100 of the rows, the one bad row is still found, and the report says
+    which suites saw a sample."""
+    if case in CLASSIFICATION_ONLY and not CLASSIFICATION:
+        pytest.skip("applies to classification labels only")
+    fault, check, test_fault = ONE_ROW[case]
+    frame, contract = clean
+    (fault(frame.copy()) if fault else frame).to_parquet(workdir / "bad.parquet", index=False)
+    with pytest.raises(GateFailedError, match=check):
+        _run_gate(workdir, "bad.parquet", contract, test_fault, **{"validation.max_rows": 100})
+    samples = json.loads(Layout(workdir).gates.read_text(encoding="utf-8"))["samples"]
+    assert f"a random sample of 100 of {len(frame):,} rows" in samples["data_integrity"]
 
 
 @pytest.mark.parametrize("value", [-1e39, 1e300])  # past float32; 1e20, inf: CASES

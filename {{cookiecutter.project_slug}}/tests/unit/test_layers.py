@@ -21,7 +21,7 @@ ALLOWED = {
     "gates": set(),
     "stages": {"gates", "serving"},
     "pipeline": {"stages", "gates"},
-    "bench": {"gates", "stages", "serving"},
+    "bench": {"pipeline", "gates", "stages", "serving"},
     "release": {"serving"},
     "cli": {"pipeline", "stages", "gates", "serving", "bench", "release"},
     "__main__": {"cli"},

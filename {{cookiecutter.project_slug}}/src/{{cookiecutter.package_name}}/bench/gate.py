@@ -1,6 +1,9 @@
-"""How the data gate scales: wall time and peak memory of extract, prepare and validate_data on
-synthetic rows shaped like the project's data, each stage in its own process as `make` runs it.
+"""How the data gate scales: wall time of extract, prepare and validate_data on synthetic rows
+shaped like the project's data, and the peak memory of the process that runs them.
 
+The three stages run in one child process, one after the other, as `make pipeline` runs them:
+each stage's time is taken inside it, the peak resident memory is the kernel's for the whole
+process, and the start-up (interpreter and imports before the first stage) is its own column.
 Rows are drawn from the configured data with replacement and every number is nudged by 1% of
 its column's spread, so the copies are not duplicates (which the gate would rightly refuse).
 deepchecks sees at most `validation.max_rows` of them; the contract sees all.
@@ -8,6 +11,8 @@ deepchecks sees at most `validation.max_rows` of them; the contract sees all.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import subprocess
 import sys
@@ -20,9 +25,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..config import Params
+from ..config import Params, load_params
+from ..errors import PipelineError
 from ..gates.contract import infer_contract
 from ..layout import Layout, write_json
+from ..pipeline import run_stage
 from ..serving.names import PACKAGE
 from ..stages.extract import load_source
 
@@ -30,11 +37,15 @@ STAGES = ("extract", "prepare", "validate_data")
 
 
 @dataclass(frozen=True)
-class Measure:
-    stage: str
-    seconds: float
+class Run:
+    """One run of the data gate: seconds per stage that ran, and the process as a whole."""
+
+    stages: dict[str, float]
+    startup_s: float  # the process's time outside the stages
+    total_s: float
     peak_mib: float
     ok: bool
+    error: str = ""
 
 
 def synthesize(frame: pd.DataFrame, rows: int, target: str, seed: int) -> pd.DataFrame:
@@ -47,20 +58,28 @@ def synthesize(frame: pd.DataFrame, rows: int, target: str, seed: int) -> pd.Dat
     return drawn
 
 
-def run_stage(root: Path, stage: str) -> Measure:
-    """One stage as a child process; its own peak resident memory, from the kernel."""
+def run_gate(root: Path) -> Run:
+    """The three stages in one child process; its peak resident memory, from the kernel."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", PACKAGE, stage, "--params", str(root / "params.yaml")],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-m", f"{PACKAGE}.bench.gate", str(root / "params.yaml")],
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
+    assert child.stdout is not None
+    lines = child.stdout.read().splitlines()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    return Measure(stage, time.perf_counter() - started, usage.ru_maxrss / 1024, status == 0)
+    total = time.perf_counter() - started
+    report = json.loads(lines[-1]) if lines else {"stages": {}, "error": "no report"}
+    stages = {name: float(seconds) for name, seconds in report["stages"].items()}
+    ok = status == 0 and list(stages) == list(STAGES) and not report.get("error")
+    startup = total - sum(stages.values())  # interpreter, imports and exit: not any one stage
+    return Run(stages, startup, total, usage.ru_maxrss / 1024, ok, report.get("error", ""))
 
 
-def measure(params: Params, layout: Layout, rows: int) -> list[Measure]:
+def measure(params: Params, layout: Layout, rows: int) -> Run:
     source = load_source(params.data, layout.root)
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as scratch:
         root = Path(scratch)
@@ -70,26 +89,54 @@ def measure(params: Params, layout: Layout, rows: int) -> list[Measure]:
             root / "contract.json",
             infer_contract(frame, params.data.target, params.data.categorical),
         )
+        del frame
         raw = params.model_dump(mode="json")
         raw["data"]["source"] = "data.parquet"
         raw["validation"]["contract"] = "contract.json"
         raw["mlflow"]["tracking_uri"] = f"sqlite:///{root / 'mlflow.db'}"
         (root / "params.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-        return [run_stage(root, stage) for stage in STAGES]
+        return run_gate(root)
 
 
-def table(results: dict[int, list[Measure]], max_rows: int) -> str:
+def table(results: dict[int, Run], max_rows: int) -> str:
     header = " | ".join(f"{stage} s" for stage in STAGES)
     lines = [
         f"Data gate scale (deepchecks samples at most {max_rows:,} rows; contract on all rows)",
         "",
-        f"| rows | {header} | total s | peak MiB | gate |",
-        "|---:|" + "---:|" * (len(STAGES) + 2) + "---|",
+        f"| rows | start-up s | {header} | total s | peak MiB | gate |",
+        "|---:|---:|" + "---:|" * (len(STAGES) + 2) + "---|",
     ]
-    for rows, measures in results.items():
-        total = sum(m.seconds for m in measures)
-        peak = max(m.peak_mib for m in measures)
-        verdict = "passed" if all(m.ok for m in measures) else "FAILED"
-        cells = " | ".join(f"{m.seconds:.1f}" for m in measures)
-        lines.append(f"| {rows:,} | {cells} | {total:.1f} | {peak:,.0f} | {verdict} |")
+    for rows, run in results.items():
+        cells = " | ".join(
+            f"{run.stages[stage]:.1f}" if stage in run.stages else "-" for stage in STAGES
+        )
+        verdict = "passed" if run.ok else f"FAILED: {run.error or 'see the stage'}"
+        lines.append(
+            f"| {rows:,} | {run.startup_s:.1f} | {cells} | {run.total_s:.1f} "
+            f"| {run.peak_mib:,.0f} | {verdict} |"
+        )
     return "\n".join(lines)
+
+
+def main() -> None:
+    """The child: run the stages in order, then print one JSON line with each stage's time."""
+    arguments = argparse.ArgumentParser()
+    arguments.add_argument("params", type=Path)
+    params_path = arguments.parse_args().params
+    seconds: dict[str, float] = {}
+    report: dict[str, object] = {"stages": seconds}
+    try:
+        params = load_params(params_path)
+        layout = Layout(params_path.resolve().parent)
+        for stage in STAGES:
+            started = time.perf_counter()
+            run_stage(stage, params, layout)
+            seconds[stage] = round(time.perf_counter() - started, 3)
+    except PipelineError as error:
+        report["error"] = str(error).splitlines()[0]
+    print(json.dumps(report), flush=True)
+    sys.exit(1 if "error" in report else 0)
+
+
+if __name__ == "__main__":
+    main()

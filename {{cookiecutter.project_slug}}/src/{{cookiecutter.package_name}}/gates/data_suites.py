@@ -1,7 +1,8 @@
 """The data gate's deepchecks suites, their conditions set from params.yaml.
 
 Data integrity runs on the raw data; train-test validation on the split (drift, leakage
-between the sets, new categories and labels).
+between the sets). Both see a sample: conflicting labels and new categories or labels, which
+one row can fail, are counted on every row instead (gates/every_row.py).
 """
 
 from __future__ import annotations
@@ -40,15 +41,12 @@ def data_integrity_suite(params: Params):
         dc.StringMismatch().add_condition_no_variants(),
     ]
     if params.task == "classification":
-        checks += [
-            dc.ConflictingLabels().add_condition_ratio_of_conflicting_labels_less_or_equal(
-                gate.max_conflicting_label_ratio
-            ),
+        checks.append(
             dc.ClassImbalance().add_condition(
                 f"Least/most frequent class ratio is at least {gate.min_class_ratio}",
                 _min_class_ratio(gate.min_class_ratio),
-            ),
-        ]
+            )
+        )
     return Suite("Data Integrity", *checks)
 
 
@@ -59,9 +57,6 @@ def train_test_suite(params: Params):
     gate = params.validation.train_test
     checks = [
         dc.DatasetsSizeComparison().add_condition_test_train_size_ratio_greater_than(0.01),
-        dc.NewCategoryTrainTest().add_condition_new_category_ratio_less_or_equal(
-            gate.max_new_category_ratio
-        ),
         dc.TrainTestSamplesMix().add_condition_duplicates_ratio_less_or_equal(
             gate.max_train_test_mix_ratio
         ),
@@ -75,6 +70,4 @@ def train_test_suite(params: Params):
             gate.max_multivariate_drift
         ),
     ]
-    if params.task == "classification":
-        checks.append(dc.NewLabelTrainTest().add_condition_new_labels_number_less_or_equal(0))
     return Suite("Train Test Validation", *checks)

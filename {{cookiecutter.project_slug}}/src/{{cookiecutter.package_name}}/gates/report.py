@@ -35,6 +35,8 @@ class CheckOutcome:
 class GateReport:
     checks: list[CheckOutcome] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
+    # per deepchecks suite, the rows it saw: a sample where the data is larger than max_rows
+    samples: dict[str, str] = field(default_factory=dict)
     complete: bool = False  # True once the model gate ran: only then may a model be registered
 
     @property
@@ -52,6 +54,7 @@ class GateReport:
             "failed": [check.name for check in self.failed],
             "checks": [asdict(check) for check in self.checks],
             "reports": self.reports,
+            "samples": self.samples,
         }
 
 
@@ -71,5 +74,6 @@ def read_report(layout: Layout) -> GateReport:
     return GateReport(
         checks=[CheckOutcome(**check) for check in raw.get("checks", [])],
         reports=dict(raw.get("reports", {})),
+        samples=dict(raw.get("samples", {})),
         complete=bool(raw.get("complete", False)),
     )

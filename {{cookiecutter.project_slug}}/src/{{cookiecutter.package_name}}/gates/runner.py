@@ -26,6 +26,14 @@ def sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
     return frame if len(frame) <= max_rows else frame.sample(max_rows, random_state=seed)
 
 
+def sample_note(rows: int, params: Params) -> str:
+    """What `deepchecks_dataset` gives a suite of `rows` rows, for the report."""
+    max_rows, seed = params.validation.max_rows, params.split.seed
+    if rows <= max_rows:
+        return f"all {rows:,} rows"
+    return f"a random sample of {max_rows:,} of {rows:,} rows (seed {seed})"
+
+
 def deepchecks_dataset(frame: pd.DataFrame, params: Params, categorical: list[str]) -> Any:
     """A deepchecks Dataset of at most `validation.max_rows` rows (sampled with the seed)."""
     from deepchecks.tabular import Dataset

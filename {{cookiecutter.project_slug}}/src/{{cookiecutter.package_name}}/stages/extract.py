@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sklearn import datasets
 
 from ..config import DataConfig, Params
 from ..errors import PipelineError
 from ..layout import Layout, atomic_output, write_json
 
-SAMPLES = {"breast_cancer": datasets.load_breast_cancer, "diabetes": datasets.load_diabetes}
+SAMPLES = {"breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
 
 
 def _load_sample(name: str) -> pd.DataFrame:
@@ -26,7 +25,9 @@ def _load_sample(name: str) -> pd.DataFrame:
             f"data.source: unknown sample 'sklearn:{name}'; choose one of: "
             + ", ".join(f"sklearn:{key}" for key in SAMPLES)
         )
-    return SAMPLES[name](as_frame=True).frame
+    from sklearn import datasets  # only for the samples: a second and a half of imports
+
+    return getattr(datasets, SAMPLES[name])(as_frame=True).frame
 
 
 def _load_file(path: Path) -> pd.DataFrame:
@@ -62,7 +63,8 @@ def load_source(data: DataConfig, root: Path) -> pd.DataFrame:
         )
     if frame.columns.duplicated().any():
         raise PipelineError(f"data.source: duplicated column names in {data.source}")
-    frame = frame.drop(columns=list(data.drop))
+    if data.drop:  # drop copies every column, even when it drops none
+        frame = frame.drop(columns=list(data.drop))
     dated = [
         str(c) for c, t in frame.dtypes.items()
         if pd.api.types.is_datetime64_any_dtype(t) or pd.api.types.is_timedelta64_dtype(t)

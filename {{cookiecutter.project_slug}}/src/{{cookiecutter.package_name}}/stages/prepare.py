@@ -16,7 +16,8 @@ MIN_ROWS = 20
 
 def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     target = params.data.target
-    labelled = frame.dropna(subset=[target])
+    # dropna and reset_index copy every column: only when they change something
+    labelled = frame.dropna(subset=[target]) if frame[target].isna().any() else frame
     if len(labelled) < MIN_ROWS:
         raise PipelineError(
             f"prepare: only {len(labelled)} rows have a label ({target!r}); need at least {MIN_ROWS}"
@@ -39,7 +40,9 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
         )
     except ValueError as exc:
         raise PipelineError(f"prepare: cannot split with split.test_size: {exc}") from exc
-    return train.reset_index(drop=True), test.reset_index(drop=True)
+    for part in (train, test):  # the split's own copies, renumbered in place
+        part.index = pd.RangeIndex(len(part))
+    return train, test
 
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:
