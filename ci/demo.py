@@ -1,6 +1,7 @@
 """`make demo`: bake a project with the default answers, run its pipeline, serve it, ask it.
 
-Ends by printing where the reports, the MLflow store and the bento are, and the served
+Each step's output streams as it comes, and its wall time follows it. Ends by printing the
+time of every step, where the reports, the MLflow store and the bento are, and the served
 model's answer to a sample request.
 """
 
@@ -8,34 +9,44 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, make
+from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, project_env
 
 BUILD = TEMPLATE_ROOT / "build" / "demo"
+TIMES: dict[str, float] = {}  # step (bake, or the make targets) -> wall seconds, in order
 
 
-def step(title: str, project: Path, *targets: str) -> str:
-    print(f"==> {title}: make {' '.join(targets)}", flush=True)
+def step(title: str, project: Path, *targets: str) -> None:
+    """`make <targets>` in the project, its output streamed (indented) as it is written."""
+    command = ["make", "--no-print-directory", *targets]
+    print(f"==> {title}: {' '.join(command)}", flush=True)
     started = time.monotonic()
-    done = make(project, *targets, python=find_python(DEFAULTS[0]))
-    if done.returncode != 0:
-        print(done.stdout[-6000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
-        sys.exit(f"demo: `make {' '.join(targets)}` failed in {project}")
-    print(f"    done in {time.monotonic() - started:.0f}s", flush=True)
-    return done.stdout
+    env = {**project_env(find_python(DEFAULTS[0])), "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            print(f"    {line}", end="", flush=True)
+    name = " ".join(targets)
+    TIMES[name] = time.monotonic() - started
+    if child.returncode != 0:
+        sys.exit(f"demo: `{' '.join(command)}` failed in {project} (exit {child.returncode})")
+    print(f"    done in {TIMES[name]:.0f}s", flush=True)
 
 
 def main() -> None:
     started = time.monotonic()
     shutil.rmtree(BUILD, ignore_errors=True)
     project = bake(BUILD)
-    print(f"==> baked {project} with the default answers")
+    TIMES["bake"] = time.monotonic() - started
+    print(f"==> baked {project} with the default answers in {TIMES['bake']:.0f}s")
     step("install the pinned stack", project, "install")
-    pipeline = step("run the pipeline (extract ... package)", project, "pipeline")
-    print("\n".join("    " + line for line in pipeline.splitlines() if line.startswith("[")))
+    step("run the pipeline (extract ... package)", project, "pipeline")
     step("serve the bento and send it 3 test rows", project, "smoke")
     smoke = json.loads((project / "reports" / "smoke.json").read_text())
     answer = [(p["prediction"], p.get("probabilities")) for p in smoke["response"]["predictions"]]
@@ -44,9 +55,10 @@ def main() -> None:
     registration = json.loads((project / "reports" / "registration.json").read_text())
     gates = json.loads((project / "reports" / "gates.json").read_text())
     passed = sum(check["status"] == "passed" for check in gates["checks"])
+    steps = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in TIMES.items())
     print(
         f"""
-Demo finished in {time.monotonic() - started:.0f}s.
+Demo finished in {time.monotonic() - started:.0f}s ({steps}).
   project        {project}
   reports        {project / "reports"}  (deepchecks HTML in reports/deepchecks/)
   gates          {passed}/{len(gates["checks"])} checks passed, gate passed={gates["passed"]}

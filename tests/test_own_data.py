@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import json
 import os
 import random
@@ -79,7 +80,11 @@ def test_own_data_passes_the_pipeline_and_its_contract_is_committed(team: Repo) 
     assert done.returncode == 0, output(done)[-6000:]
     contract = team.root / "data" / "contract.json"
     assert contract.is_file() and '"late"' in contract.read_text(encoding="utf-8")
-    team.git("add", "params.yaml", str(data), str(contract))
+    # the data version to commit beside it: the file's own sha256
+    manifest = json.loads((team.root / "data" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert manifest["source"] == "data/external/loans.csv" and manifest["hash_of"] == "file"
+    team.git("add", "params.yaml", str(data), str(contract), "data/manifest.json")
     team.git("commit", "--quiet", "--no-verify", "-m", "Our own loan data and its contract")
     team.git("push", "--quiet", "origin", "main")
 

@@ -18,6 +18,10 @@ class Layout:
     root: Path
 
     @property
+    def data_manifest(self) -> Path:  # committed: the data version (data_versions.py)
+        return self.root / "data" / "manifest.json"
+
+    @property
     def raw_data(self) -> Path:
         return self.root / "data" / "raw" / "dataset.parquet"
 

@@ -2,7 +2,12 @@
 
 import yaml
 
-from {{ cookiecutter.package_name }}.bench.gate import STAGES, measure, run_gate, table
+from {{ cookiecutter.package_name }}.bench.gate import (
+    STAGES,
+    measure,
+    run_gate,
+    table,
+)
 
 
 def test_the_gate_benchmark_measures_each_stage(project) -> None:

@@ -51,6 +51,29 @@ def test_first_model_becomes_version_one_then_versions_grow(validated) -> None:
     assert any(a.path == "reports" for a in client.list_artifacts(run.info.run_id))
 
 
+def test_a_model_carries_its_data_version_and_reference(validated) -> None:
+    """The run's input is the training split under the data version's digest (runs can be
+    searched by it), and its reference sample and manifest are artifacts of the run."""
+    params, layout = validated
+    registered = run_stage("register", params, layout)
+    meta = json.loads(layout.raw_meta.read_text())
+    client = _client(params)
+    run = client.get_run(registered["run_id"])
+    (dataset,) = [entry.dataset for entry in run.inputs.dataset_inputs]
+    assert dataset.digest == meta["sha256"][:36] and dataset.source
+    found = mlflow.search_runs(
+        experiment_names=[params.mlflow.experiment],
+        filter_string=f"dataset.digest = '{meta['sha256'][:36]}'",
+    )
+    assert registered["run_id"] in set(found["run_id"])
+    folder = Path(client.download_artifacts(registered["run_id"], "reference", str(layout.root)))
+    reference = pd.read_parquet(folder / "sample.parquet")
+    train = pd.read_parquet(layout.train_data)
+    assert list(reference.columns) == list(train.columns) and 0 < len(reference) <= len(train)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sha256"] == meta["sha256"] and manifest["reference_rows"] == len(reference)
+
+
 def test_failed_gate_logs_the_run_but_registers_nothing(validated) -> None:
     params, layout = validated
     gates = json.loads(layout.gates.read_text())

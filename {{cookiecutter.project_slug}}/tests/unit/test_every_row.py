@@ -4,7 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.gates.every_row import conflicting_labels, new_categories, new_labels
+from {{ cookiecutter.package_name }}.gates.every_row import (
+    conflicting_labels,
+    new_categories,
+    new_labels,
+)
 
 
 def _frame(rows: int = 5_000) -> pd.DataFrame:

@@ -12,8 +12,8 @@ PACKAGE_DIR = Path({{ cookiecutter.package_name }}.__file__).resolve().parent
 PACKAGE = PACKAGE_DIR.name
 # What each part may import besides itself; the foundation modules import only each other.
 FOUNDATION = {
-    "config", "errors", "estimators", "gitinfo", "layout", "metrics", "run_lock", "schema",
-    "tracking",
+    "config", "data_versions", "errors", "estimators", "gitinfo", "layout", "metrics",
+    "run_lock", "schema", "tracking",
 }  # fmt: skip
 ALLOWED = {
     "foundation": set(),

@@ -1,19 +1,21 @@
-"""The extract stage: load the configured dataset and record its content hash.
+"""The extract stage: load the configured dataset and record its version.
 
 `sklearn:<name>` loads a sample bundled with scikit-learn (no download); any other source is
-a CSV or Parquet path, relative to the project root.
+a CSV or Parquet path, relative to the project root. The version (sha256, schema, rows, parent)
+goes to `data/manifest.json` when the data changed (data_versions.py): commit it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..config import DataConfig, Params
+from ..data_versions import record, snapshot
 from ..errors import PipelineError
+from ..gitinfo import current_commit
 from ..layout import Layout, atomic_output, write_json
 
 SAMPLES = {"breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
@@ -44,13 +46,19 @@ def _load_file(path: Path) -> pd.DataFrame:
     raise PipelineError(f"data.source: {path} must end in .csv or .parquet, not {suffix!r}")
 
 
+def source_file(data: DataConfig, root: Path) -> Path | None:
+    """The configured data file, or None for a bundled sample."""
+    if data.source.startswith("sklearn:"):
+        return None
+    path = Path(data.source)
+    return path if path.is_absolute() else root / path
+
+
 def load_source(data: DataConfig, root: Path) -> pd.DataFrame:
     """Load the raw frame and check the columns the config names."""
-    if data.source.startswith("sklearn:"):
-        frame = _load_sample(data.source.removeprefix("sklearn:"))
-    else:
-        path = Path(data.source)
-        frame = _load_file(path if path.is_absolute() else root / path)
+    file = source_file(data, root)
+    sample = data.source.removeprefix("sklearn:")
+    frame = _load_sample(sample) if file is None else _load_file(file)
     frame.columns = [str(column) for column in frame.columns]
     if frame.empty:
         raise PipelineError(f"data.source: {data.source} has no rows")
@@ -92,14 +100,6 @@ def check_label(frame: pd.DataFrame, target: str, task: str) -> None:
         )
 
 
-def content_hash(frame: pd.DataFrame) -> str:
-    """A hash of values, column names and dtypes: stable across file formats and writers."""
-    digest = hashlib.sha256()
-    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     data = params.data
     frame = load_source(data, layout.root)
@@ -112,11 +112,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
             f"data: cannot store {data.source}: {exc}; a column mixing kinds of values (text "
             "and numbers, say) must be cleaned or listed under data.drop"
         ) from exc
+    current = snapshot(data.source, source_file(data, layout.root), frame, data.target)
+    manifest = record(layout.data_manifest, current, current_commit(layout.root))
     meta = {
-        "source": data.source,
-        "rows": len(frame),
+        **current,
         "columns": len(frame.columns),
-        "sha256": content_hash(frame),
+        "parent": manifest["parent"],
+        "new_version": manifest["changed"],
         "path": str(layout.raw_data.relative_to(layout.root)),
     }
     write_json(layout.raw_meta, meta)

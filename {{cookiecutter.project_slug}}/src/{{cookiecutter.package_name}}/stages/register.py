@@ -6,17 +6,21 @@ A passing model becomes a new version of the registered model with the alias fro
 
 from __future__ import annotations
 
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import joblib
 import pandas as pd
 
 from ..config import Params
+from ..data_versions import REFERENCE_ROWS, reference_sample
 from ..errors import GateFailedError, PipelineError
 from ..gitinfo import current_commit, is_dirty
 from ..layout import Layout, read_json, require, write_json
 from ..tracking import shown_tracking_uri, start_experiment
+from .extract import source_file
 
 # Dependencies a served model needs, pinned to what trained it.
 SERVING_REQUIREMENTS = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
@@ -45,6 +49,33 @@ def log_model(mlflow: Any, model: Any, sample: pd.DataFrame) -> Any:
         pip_requirements=[f"{name}=={version(name)}" for name in SERVING_REQUIREMENTS],
         skops_trusted_types=trusted,
     )
+
+
+def log_training_data(mlflow: Any, params: Params, layout: Layout) -> None:
+    """The training split as the run's input (searchable by data version), and its reference
+    sample with the data manifest as the run's `reference/` artifacts."""
+    dataset = read_json(layout.raw_meta, "extract")
+    train = pd.read_parquet(require(layout.train_data, "prepare"))
+    file = source_file(params.data, layout.root)  # a bundled sample's file is the extracted one
+    mlflow.log_input(
+        mlflow.data.from_pandas(
+            train, source=str((file or layout.raw_data).resolve()), targets=params.data.target,
+            name=f"{params.registry.model_name}-train",
+            digest=dataset["sha256"][:36],  # MLflow keeps at most 36 characters of a digest
+        ),
+        context="training",
+        tags={"data.sha256": dataset["sha256"]},
+    )  # fmt: skip
+    reference = reference_sample(train, params.split.seed)
+    with tempfile.TemporaryDirectory(prefix="reference-") as scratch:
+        folder = Path(scratch)
+        reference.to_parquet(folder / "sample.parquet", index=False)
+        write_json(
+            folder / "manifest.json",
+            {**dataset, "split": "train", "train_rows": len(train),
+             "reference_rows": len(reference), "reference_max_rows": REFERENCE_ROWS},
+        )  # fmt: skip
+        mlflow.log_artifacts(scratch, artifact_path="reference")
 
 
 def ensure_registered_model(client: Any, name: str) -> bool:
@@ -116,6 +147,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
         mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
         mlflow.log_metrics(scores)
         mlflow.log_artifacts(str(layout.reports), artifact_path="reports")
+        log_training_data(mlflow, params, layout)
         info = log_model(mlflow, model, sample)
         run_id = active.info.run_id
 
