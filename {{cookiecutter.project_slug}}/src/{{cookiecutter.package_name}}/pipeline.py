@@ -63,4 +63,9 @@ def summarise(result: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):  # a sha256: its head
+        return text[:12]
+    return text

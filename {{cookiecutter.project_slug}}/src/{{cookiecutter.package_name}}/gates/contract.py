@@ -22,7 +22,7 @@ from ..config import Params
 from ..errors import PipelineError
 from ..layout import Layout, write_json
 from ..schema import MAX_ABS_INT, MAX_ABS_NUMBER, MAX_TEXT, categorical_columns, infer_schema
-from .report import CheckOutcome, Status, not_run
+from .report import CheckOutcome, not_run, outcome
 
 SUITE = "Data Contract"
 MAX_CATEGORIES = 1000  # beyond this a column is free text: its values are not enumerated
@@ -66,10 +66,9 @@ def load_contract(path: Path) -> dict[str, Any] | None:
 
 
 def _outcome(check: str, condition: str, problems: list[str]) -> CheckOutcome:
-    status: Status = "failed" if problems else "passed"
     more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
     shown = "; ".join(problems[:SHOWN]) + more
-    return CheckOutcome(SUITE, check, condition, status, shown or "as agreed")
+    return outcome(SUITE, check, condition, shown or None, "as agreed")
 
 
 def _compatible(expected: str, actual: str) -> bool:

@@ -14,15 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .report import CheckOutcome, Status
+from .report import CheckOutcome, outcome
 
 SUITE = "Every Row"
 SHOWN = 3
-
-
-def _outcome(check: str, condition: str, problem: str | None, fine: str) -> CheckOutcome:
-    status: Status = "failed" if problem else "passed"
-    return CheckOutcome(SUITE, check, condition, status, problem or fine)
 
 
 def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -50,7 +45,7 @@ def conflicting_labels(frame: pd.DataFrame, target: str, max_ratio: float) -> Ch
         else None
     )
     condition = f"ambiguous sample ratio is at most {max_ratio:g}"
-    return _outcome("Conflicting Labels", condition, problem, f"ratio {ratio:.4f}")
+    return outcome(SUITE, "Conflicting Labels", condition, problem, f"ratio {ratio:.4f}")
 
 
 def _unseen(train: pd.Series, test: pd.Series) -> pd.Series:
@@ -77,7 +72,7 @@ def new_categories(
         else None
     )
     condition = f"ratio of test rows with a new category is at most {max_ratio:g} per column"
-    return _outcome("New Category Train-Test", condition, problem, f"{len(columns)} columns")
+    return outcome(SUITE, "New Category Train-Test", condition, problem, f"{len(columns)} columns")
 
 
 def new_labels(train: pd.DataFrame, test: pd.DataFrame, target: str) -> CheckOutcome:
@@ -89,4 +84,4 @@ def new_labels(train: pd.DataFrame, test: pd.DataFrame, target: str) -> CheckOut
         if len(unseen)
         else None
     )
-    return _outcome("New Label Train-Test", "no new labels in test", problem, "none")
+    return outcome(SUITE, "New Label Train-Test", "no new labels in test", problem, "none")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .report import CheckOutcome, Status
+from .report import CheckOutcome, outcome
 
 SUITE = "Near Duplicates"
 GRID_OFFSETS = (0.0, 0.5)
@@ -50,11 +50,6 @@ def keys(frame: pd.DataFrame, cells: dict[str, float], offset: float) -> np.ndar
     return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
 
 
-def _outcome(check: str, condition: str, problem: str | None, fine: str) -> CheckOutcome:
-    status: Status = "failed" if problem else "passed"
-    return CheckOutcome(SUITE, check, condition, status, problem or fine)
-
-
 def within(
     frame: pd.DataFrame, cells: dict[str, float], tolerance: float, max_ratio: float
 ) -> CheckOutcome:
@@ -72,7 +67,7 @@ def within(
         if ratio > max_ratio
         else None
     )
-    return _outcome("Near Duplicates", condition, problem, f"ratio {ratio:.4f}")
+    return outcome(SUITE, "Near Duplicates", condition, problem, f"ratio {ratio:.4f}")
 
 
 def across(
@@ -96,4 +91,4 @@ def across(
         if ratio > max_ratio
         else None
     )
-    return _outcome("Near Train-Test Mix", condition, problem, f"ratio {ratio:.4f}")
+    return outcome(SUITE, "Near Train-Test Mix", condition, problem, f"ratio {ratio:.4f}")

@@ -31,6 +31,11 @@ class CheckOutcome:
         return f"{self.suite} / {self.check}: {self.condition}"
 
 
+def outcome(suite: str, check: str, condition: str, problem: str | None, fine: str) -> CheckOutcome:
+    """A check computed here rather than by deepchecks: failed with `problem`, else passed."""
+    return CheckOutcome(suite, check, condition, "failed" if problem else "passed", problem or fine)
+
+
 @dataclass
 class GateReport:
     checks: list[CheckOutcome] = field(default_factory=list)
