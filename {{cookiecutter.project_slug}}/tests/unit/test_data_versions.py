@@ -52,6 +52,7 @@ def test_first_snapshot_then_unchanged_then_a_child(workdir: Path, frame) -> Non
 def test_the_same_table_in_another_format_is_another_file_with_the_same_values(
     workdir: Path, frame
 ) -> None:
+    frame = frame.round(4)  # values a CSV holds exactly (its parser may move a 17th digit)
     frame.to_csv(workdir / "data.csv", index=False)
     frame.to_parquet(workdir / "data.parquet", index=False)
     as_csv = _extract(workdir, "data.csv")
