@@ -91,9 +91,14 @@ def record(path: Path, current: dict[str, Any], commit: str | None) -> dict[str,
 REFERENCE_ROWS = 10_000  # the training reference stored with each model: at most this many rows
 
 
+def bounded_sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+    """At most `rows` rows drawn with `seed`, numbered from 0: the rows stored with a model."""
+    if len(frame) <= rows:
+        return frame.reset_index(drop=True)
+    return frame.sample(rows, random_state=seed).reset_index(drop=True)
+
+
 def reference_sample(train: pd.DataFrame, seed: int) -> pd.DataFrame:
     """At most REFERENCE_ROWS training rows, label included, drawn with the split's seed: what
     monitoring and the data gate compare new data with, without the original file."""
-    if len(train) <= REFERENCE_ROWS:
-        return train.reset_index(drop=True)
-    return train.sample(REFERENCE_ROWS, random_state=seed).reset_index(drop=True)
+    return bounded_sample(train, REFERENCE_ROWS, seed)

@@ -59,8 +59,11 @@ def test_a_model_carries_its_data_version_and_reference(validated) -> None:
     meta = json.loads(layout.raw_meta.read_text())
     client = _client(params)
     run = client.get_run(registered["run_id"])
-    (dataset,) = [entry.dataset for entry in run.inputs.dataset_inputs]
+    (logged,) = run.inputs.dataset_inputs
+    dataset, tags = logged.dataset, {tag.key: tag.value for tag in logged.tags}
     assert dataset.digest == meta["sha256"][:36] and dataset.source
+    assert tags["data.sha256"] == meta["sha256"]
+    assert tags["train_rows"] == str(len(pd.read_parquet(layout.train_data)))
     found = mlflow.search_runs(
         experiment_names=[params.mlflow.experiment],
         filter_string=f"dataset.digest = '{meta['sha256'][:36]}'",

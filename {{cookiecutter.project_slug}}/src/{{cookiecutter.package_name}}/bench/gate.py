@@ -41,11 +41,15 @@ class Run:
     """One run of the data gate: seconds per stage that ran, and the process as a whole."""
 
     stages: dict[str, float]
-    startup_s: float  # the process's time outside the stages
     total_s: float
     peak_mib: float
     ok: bool
     error: str = ""
+
+    @property
+    def startup_s(self) -> float:
+        """Interpreter, imports and exit: the process's time outside any stage."""
+        return self.total_s - sum(self.stages.values())
 
 
 def synthesize(frame: pd.DataFrame, rows: int, target: str, seed: int) -> pd.DataFrame:
@@ -75,8 +79,7 @@ def run_gate(root: Path) -> Run:
     report = json.loads(lines[-1]) if lines else {"stages": {}, "error": "no report"}
     stages = {name: float(seconds) for name, seconds in report["stages"].items()}
     ok = status == 0 and list(stages) == list(STAGES) and not report.get("error")
-    startup = total - sum(stages.values())  # interpreter, imports and exit: not any one stage
-    return Run(stages, startup, total, usage.ru_maxrss / 1024, ok, report.get("error", ""))
+    return Run(stages, total, usage.ru_maxrss / 1024, ok, report.get("error", ""))
 
 
 def measure(params: Params, layout: Layout, rows: int) -> Run:

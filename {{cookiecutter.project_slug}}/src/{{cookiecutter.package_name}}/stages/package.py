@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import Params
+from ..data_versions import bounded_sample
 from ..errors import PipelineError
 from ..layout import Layout, read_json, require, write_json
 from ..serving.compiled import Compilation, compile_pipeline
@@ -69,13 +70,6 @@ def compile_for_serving(
     )
 
 
-def served_sample(features: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """At most SAMPLE_ROWS test rows, drawn with the split's seed, stored with the model."""
-    if len(features) <= SAMPLE_ROWS:
-        return features.reset_index(drop=True)
-    return features.sample(SAMPLE_ROWS, random_state=seed).reset_index(drop=True)
-
-
 def pinned_requirements() -> list[str]:
     """The runtime lock, so the bento's image installs exactly what was tested.
 
@@ -109,7 +103,10 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     compiled = compile_for_serving(uri, params, layout, features)
     metadata["scorer"] = compiled.report
     labels = {"registered-model": name, "model-version": str(version.version)}
-    stored: dict[str, Any] = {SAMPLE_OBJECT: served_sample(features, params.split.seed)}
+    # at most SAMPLE_ROWS test rows, drawn with the split's seed: what smoke tests send
+    stored: dict[str, Any] = {
+        SAMPLE_OBJECT: bounded_sample(features, SAMPLE_ROWS, params.split.seed)
+    }
     if compiled.onnx:
         stored[COMPILED_OBJECT] = compiled.onnx
     bento_model = bentoml.mlflow.import_model(

@@ -52,29 +52,32 @@ def log_model(mlflow: Any, model: Any, sample: pd.DataFrame) -> Any:
 
 
 def log_training_data(mlflow: Any, params: Params, layout: Layout) -> None:
-    """The training split as the run's input (searchable by data version), and its reference
-    sample with the data manifest as the run's `reference/` artifacts."""
+    """The training split's reference sample as the run's input (searchable by data version),
+    and as the run's `reference/` artifacts beside the data manifest.
+
+    The input is the sample, not the whole split: MLflow infers a dataset's schema from every
+    row it is given (13 s at 800,000 rows), and the schema is the split's either way."""
     dataset = read_json(layout.raw_meta, "extract")
     train = pd.read_parquet(require(layout.train_data, "prepare"))
+    reference = reference_sample(train, params.split.seed)
+    counts = {"train_rows": len(train), "reference_rows": len(reference)}
     file = source_file(params.data, layout.root)  # a bundled sample's file is the extracted one
     mlflow.log_input(
         mlflow.data.from_pandas(
-            train, source=str((file or layout.raw_data).resolve()), targets=params.data.target,
-            name=f"{params.registry.model_name}-train",
+            reference, source=str((file or layout.raw_data).resolve()),
+            targets=params.data.target, name=f"{params.registry.model_name}-train",
             digest=dataset["sha256"][:36],  # MLflow keeps at most 36 characters of a digest
         ),
         context="training",
-        tags={"data.sha256": dataset["sha256"]},
+        tags={"data.sha256": dataset["sha256"], **{k: str(v) for k, v in counts.items()}},
     )  # fmt: skip
-    reference = reference_sample(train, params.split.seed)
     with tempfile.TemporaryDirectory(prefix="reference-") as scratch:
         folder = Path(scratch)
         reference.to_parquet(folder / "sample.parquet", index=False)
         write_json(
             folder / "manifest.json",
-            {**dataset, "split": "train", "train_rows": len(train),
-             "reference_rows": len(reference), "reference_max_rows": REFERENCE_ROWS},
-        )  # fmt: skip
+            {**dataset, "split": "train", **counts, "reference_max_rows": REFERENCE_ROWS},
+        )
         mlflow.log_artifacts(scratch, artifact_path="reference")
 
 
