@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 from .errors import PipelineError
 from .layout import write_json
 
+SHA256 = re.compile(r"[0-9a-f]{64}")
 FIELDS = ("sha256", "hash_of", "content_sha256", "source", "rows", "schema", "target")
 
 
@@ -62,12 +64,13 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PipelineError(
-            f"{path}: not a readable data manifest ({error}); restore it from Git "
-            "(`git checkout -- data/manifest.json`) or delete it to start a new history"
+            f"{path}: not a readable data manifest ({error}); restore it from Git if it was "
+            "committed (`git checkout -- data/manifest.json`), or delete it to start a new history"
         ) from error
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), str):
+    if not isinstance(manifest, dict) or not SHA256.fullmatch(str(manifest.get("sha256"))):
         raise PipelineError(
-            f"{path}: a data manifest needs a 'sha256'; restore it from Git or delete it"
+            f"{path}: a data manifest is a JSON object whose 'sha256' is 64 hex digits; restore "
+            "it from Git if it was committed, or delete it to start a new history"
         )
     return manifest
 

@@ -62,7 +62,9 @@ def test_the_same_table_in_another_format_is_another_file_with_the_same_values(
     assert as_parquet["parent"] == as_csv["sha256"]
 
 
-@pytest.mark.parametrize("broken", ["{not json", "[]", '{"rows": 3}', "\udcff"])
+@pytest.mark.parametrize(
+    "broken", ["{not json", "[]", '{"rows": 3}', "\udcff", '"text"', '{"sha256": "abc"}', ""]
+)
 def test_a_broken_manifest_is_named_and_kept(workdir: Path, frame, broken: str) -> None:
     frame.to_csv(workdir / "data.csv", index=False)
     manifest_path = Layout(workdir).data_manifest
