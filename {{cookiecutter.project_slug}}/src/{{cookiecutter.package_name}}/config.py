@@ -8,24 +8,20 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import PipelineError
 from .estimators import ESTIMATORS
-from .metrics import DEFAULT_CHAMPION_METRIC, LOWER_IS_BETTER, NAMES
+from .metrics import NAMES
+from .thresholds import MonitoringConfig, Section, ValidationConfig
 
 Task = Literal["classification", "regression"]
-Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataConfig(_Section):
+class DataConfig(Section):
     """Where the data comes from: `sklearn:<name>` for bundled samples, or a .csv/.parquet path."""
 
     source: str = Field(min_length=1)
@@ -34,72 +30,19 @@ class DataConfig(_Section):
     drop: tuple[str, ...] = ()
 
 
-class SplitConfig(_Section):
+class SplitConfig(Section):
     test_size: float = Field(gt=0.0, lt=1.0)
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
     stratify: bool = True
 
 
-class ModelConfig(_Section):
+class ModelConfig(Section):
     estimator: str
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
 
 
-class DataIntegrityGate(_Section):
-    max_missing_ratio: Ratio = 0.05
-    max_duplicate_ratio: Ratio = 0.05
-    max_conflicting_label_ratio: Ratio = 0.0
-    max_feature_label_pps: Ratio = 0.9
-    min_class_ratio: Ratio = 0.05
-
-
-class TrainTestGate(_Section):
-    max_feature_drift: Ratio = 0.25
-    max_drifted_features: int = Field(default=0, ge=0)
-    max_label_drift: Ratio = 0.15
-    max_multivariate_drift: Ratio = 0.25
-    max_new_category_ratio: Ratio = 0.0
-    max_train_test_mix_ratio: Ratio = 0.05
-
-
-class ChampionGate(_Section):
-    """The challenger against the model the alias names, on the same test data."""
-
-    alias: str = Field(default="production", min_length=1)
-    metric: str | None = None  # None: roc_auc for classification, r2 for regression
-    tolerance: Annotated[float, Field(ge=0.0)] = 0.01  # how much worse it may be (absolute)
-
-    def metric_for(self, task: str) -> str:
-        return self.metric or DEFAULT_CHAMPION_METRIC[task]
-
-    @staticmethod
-    def lower_is_better(metric: str) -> bool:
-        return metric in LOWER_IS_BETTER
-
-
-class ModelGate(_Section):
-    max_performance_degradation: Ratio = 0.2
-    min_gain_over_simple_model: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
-    minimums: dict[str, float] = Field(default_factory=dict)
-    maximums: dict[str, float] = Field(default_factory=dict)
-    champion: ChampionGate = ChampionGate()
-
-
-class ValidationConfig(_Section):
-    data_integrity: DataIntegrityGate = DataIntegrityGate()
-    train_test: TrainTestGate = TrainTestGate()
-    model: ModelGate = ModelGate()
-    max_rows: int = Field(default=20_000, gt=0)
-    near_duplicate_tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.001  # in std devs
-    contract: str = Field(default="data/contract.json", min_length=1)
-
-    def resolved_contract(self, root: Path) -> Path:
-        path = Path(self.contract)
-        return path if path.is_absolute() else root / path
-
-
-class RegistryConfig(_Section):
+class RegistryConfig(Section):
     model_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     alias: str = Field(default="challenger", pattern=r"^[a-z][a-z0-9_-]*$")
 
@@ -108,7 +51,7 @@ class RegistryConfig(_Section):
 CREDENTIALS = re.compile(r"://[^/@\s]*@")
 
 
-class MlflowConfig(_Section):
+class MlflowConfig(Section):
     tracking_uri: str = Field(min_length=1)
     experiment: str = Field(min_length=1)
 
@@ -137,7 +80,7 @@ class MlflowConfig(_Section):
         return uri
 
 
-class ServingConfig(_Section):
+class ServingConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
 
@@ -151,7 +94,7 @@ IMAGE_REPOSITORY = re.compile(
 )
 
 
-class ReleaseConfig(_Section):
+class ReleaseConfig(Section):
     """Where promotions write (the default branch) and the image the deploy manifests run."""
 
     branch: str = Field(default="main", min_length=1)
@@ -172,7 +115,7 @@ class ReleaseConfig(_Section):
         return self.resolved_image().split("/", 1)[0]
 
 
-class Params(_Section):
+class Params(Section):
     task: Task
     data: DataConfig
     split: SplitConfig
@@ -181,6 +124,7 @@ class Params(_Section):
     registry: RegistryConfig
     mlflow: MlflowConfig
     serving: ServingConfig = ServingConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
     release: ReleaseConfig
 
     @model_validator(mode="after")

@@ -74,6 +74,10 @@ class Layout:
         return self.reports / "registration.json"
 
     @property
+    def monitoring(self) -> Path:  # `monitor`: monitor.json, monitor.md
+        return self.reports / "monitoring"
+
+    @property
     def package_record(self) -> Path:
         return self.reports / "package.json"
 

@@ -125,6 +125,12 @@ def with_infinities(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def with_a_unit_change_in_part_of_the_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Both splits carry it alike, so train-test drift cannot see it; the learned range can."""
+    frame.loc[_rows(frame, 0.3), _features(frame)[:3]] *= 10
+    return frame
+
+
 def with_a_constant_label(frame: pd.DataFrame) -> pd.DataFrame:
     frame[TARGET] = frame[TARGET].iloc[0]
     return frame
@@ -224,6 +230,11 @@ CASES = {
     "column of another type": (with_another_type, "Data Contract / Types", None),
     "unseen category": (with_an_unseen_category, "Data Contract / Categories", None),
     "strings in a numeric column": (with_strings_in_numbers, "Data Contract / Types", None),
+    "a unit change in part of the rows": (
+        with_a_unit_change_in_part_of_the_rows,
+        "Data Contract / Ranges",
+        None,
+    ),
     "infinities": (with_infinities, "Data Contract / Servable Values", None),
     "beyond the service's bound": (_huge(1e20), "Data Contract / Servable Values", None),
     "integers beyond 2^53": (with_huge_integers, "Data Contract / Servable Values", None),

@@ -13,17 +13,18 @@ PACKAGE = PACKAGE_DIR.name
 # What each part may import besides itself; the foundation modules import only each other.
 FOUNDATION = {
     "config", "data_versions", "errors", "estimators", "gitinfo", "layout", "metrics",
-    "run_lock", "schema", "tracking",
+    "run_lock", "schema", "thresholds", "tracking",
 }  # fmt: skip
 ALLOWED = {
     "foundation": set(),
     "serving": set(),
     "gates": set(),
+    "monitoring": {"gates", "serving"},
     "stages": {"gates", "serving"},
     "pipeline": {"stages", "gates"},
-    "bench": {"pipeline", "gates", "stages", "serving"},
+    "bench": {"pipeline", "gates", "stages", "serving", "monitoring"},
     "release": {"serving"},
-    "cli": {"pipeline", "stages", "gates", "serving", "bench", "release"},
+    "cli": {"pipeline", "stages", "gates", "serving", "bench", "release", "monitoring"},
     "__main__": {"cli"},
 }
 MAX_LINES = 250

@@ -1,10 +1,11 @@
-"""Command line: one sub-command per pipeline stage, `pipeline` for all of them, serving, release."""
+"""Command line: one sub-command per pipeline stage, `pipeline` for all of them, serving,
+monitoring, release."""
 
 from __future__ import annotations
 
 import typer
 
-from . import pipeline, release, serving
+from . import monitoring, pipeline, release, serving
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -16,4 +17,5 @@ app = typer.Typer(
 )
 app.add_typer(pipeline.app)
 app.add_typer(serving.app)
+app.add_typer(monitoring.app)
 app.add_typer(release.app, name="release")

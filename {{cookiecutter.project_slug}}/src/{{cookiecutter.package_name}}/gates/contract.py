@@ -3,7 +3,8 @@
 Written from the data of the first run that passes the whole data gate (then committed, so a
 schema change is a reviewed diff; never from data the gate rejected), and checked on every
 later run before training: a column missing, renamed or of another type, a category or label
-class never seen stops the pipeline with the column named. On every run, first or not, each
+class never seen, or more than a few values outside a numeric column's learned range
+(gates/ranges.py) stops the pipeline with the column named. On every run, first or not, each
 value must be one the service would accept (finite numbers within the schema's bounds, text
 within its length): a model is never trained on values it could not be asked about.
 deepchecks compares train with test; this compares new data with what was agreed.
@@ -22,6 +23,7 @@ from ..config import Params
 from ..errors import PipelineError
 from ..layout import Layout, write_json
 from ..schema import MAX_ABS_INT, MAX_ABS_NUMBER, MAX_TEXT, categorical_columns, infer_schema
+from . import ranges
 from .report import CheckOutcome, not_run, outcome
 
 SUITE = "Data Contract"
@@ -38,8 +40,11 @@ def infer_contract(frame: pd.DataFrame, target: str, declared: tuple[str, ...]) 
     for name, kind in kinds.items():
         entry: dict[str, Any] = {"kind": kind}
         values = features[name].dropna().unique()
-        if name in categorical and len(values) <= MAX_CATEGORIES:
-            entry["categories"] = sorted(_plain(value) for value in values)
+        if name in categorical:
+            if len(values) <= MAX_CATEGORIES:
+                entry["categories"] = sorted(_plain(value) for value in values)
+        else:
+            entry.update(ranges.learn(features[name]))
         columns[name] = entry
     label = frame[target].dropna()
     contract: dict[str, Any] = {"target": target, "columns": columns}
@@ -76,7 +81,9 @@ def _compatible(expected: str, actual: str) -> bool:
     return expected == actual or (expected in numeric and actual in numeric)
 
 
-def check_contract(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> list[CheckOutcome]:
+def check_contract(
+    frame: pd.DataFrame, contract: dict[str, Any], params: Params
+) -> list[CheckOutcome]:
     """One outcome per contract rule, each naming the offending columns and values."""
     target = contract.get("target")
     expected: dict[str, Any] = contract["columns"]
@@ -105,7 +112,10 @@ def check_contract(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> 
         )
     )
     found.append(_categories(frame, expected, shared))
-    found.append(_labels(frame, contract, task))
+    within = [name for name in shared if _compatible(expected[name]["kind"], kinds[name])]
+    max_ratio = params.validation.reference.max_out_of_range_ratio
+    found.append(ranges.check(frame, expected, within, max_ratio, SUITE))
+    found.append(_labels(frame, contract, params.task))
     return found
 
 
@@ -176,7 +186,7 @@ def contract_outcomes(
     contract = load_contract(params.validation.resolved_contract(layout.root))
     if contract is None:
         return checks, infer_contract(raw, params.data.target, params.data.categorical)
-    return [*checks, *check_contract(raw, contract, params.task)], None
+    return [*checks, *check_contract(raw, contract, params)], None
 
 
 def settle_first_contract(

@@ -1,7 +1,8 @@
 """The data gate's deepchecks suites, their conditions set from params.yaml.
 
 Data integrity runs on the raw data; train-test validation on the split (drift, leakage
-between the sets). Both see a sample: conflicting labels and new categories or labels, which
+between the sets); reference drift on the raw data against the champion's training reference
+(gates/reference.py), which sees a change that hits both splits alike. Both see a sample: conflicting labels and new categories or labels, which
 one row can fail, are counted on every row instead (gates/every_row.py).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Params
+from . import reference
 
 
 def _min_class_ratio(threshold: float):
@@ -71,3 +73,19 @@ def train_test_suite(params: Params):
         ),
     ]
     return Suite("Train Test Validation", *checks)
+
+
+def reference_suite(params: Params):
+    from deepchecks.tabular import Suite
+    from deepchecks.tabular import checks as dc
+
+    gate = params.validation.reference
+    checks = [
+        dc.FeatureDrift().add_condition_drift_score_less_than(
+            max_allowed_categorical_score=gate.max_feature_drift,
+            max_allowed_numeric_score=gate.max_feature_drift,
+            allowed_num_features_exceeding_threshold=gate.max_drifted_features,
+        ),
+        dc.LabelDrift().add_condition_drift_score_less_than(gate.max_label_drift),
+    ]
+    return Suite(reference.SUITE, *checks)

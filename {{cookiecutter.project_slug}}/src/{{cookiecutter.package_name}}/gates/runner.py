@@ -46,8 +46,9 @@ def deepchecks_dataset(frame: pd.DataFrame, params: Params, categorical: list[st
     return Dataset(frame, label=params.data.target, cat_features=categorical, label_type=label_type)
 
 
-def run_suite(layout: Layout, key: str, suite: Any, report: GateReport, **inputs: Any) -> None:
-    """Run a deepchecks suite, save its HTML report (plotly shared, not inlined), record it."""
+def run_suite(layout: Layout, key: str, suite: Any, report: GateReport, **inputs: Any) -> Any:
+    """Run a deepchecks suite, save its HTML report (plotly shared, not inlined), record it;
+    returns deepchecks' result, for the values behind each condition."""
     import joblib
 
     # deepchecks' permutation importance asks joblib for every core: a fresh loky process pool
@@ -65,6 +66,7 @@ def run_suite(layout: Layout, key: str, suite: Any, report: GateReport, **inputs
     share_large_scripts(path)
     report.reports[key] = str(path.relative_to(layout.root))
     report.checks.extend(outcomes(suite.name, result))
+    return result
 
 
 def outcomes(suite_name: str, result: Any) -> list[CheckOutcome]:

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 
-from ..config import ChampionGate
 from ..layout import Layout
+from ..thresholds import ChampionGate
 from ..tracking import download_run_artifacts, without_credentials
 from .records import ReleaseRecord
 

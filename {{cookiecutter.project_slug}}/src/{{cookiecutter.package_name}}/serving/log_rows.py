@@ -42,6 +42,15 @@ def _frames(batches: list[Batch]) -> tuple[list[tuple[str, str, int]], pd.DataFr
     return heads, pd.concat(frames, ignore_index=True), pd.concat(results, ignore_index=True)
 
 
+def _json_rows(frame: pd.DataFrame) -> list[str]:
+    """Each row as a JSON object whose numbers read back exactly (pandas' writer keeps 15
+    digits, which moved a two-valued column's values apart: drift where there is none);
+    missing values are null."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    return [json.dumps(dict(zip(plain.columns, row, strict=True)), default=str)
+            for row in plain.itertuples(index=False, name=None)]  # fmt: skip
+
+
 def as_json_lines(batches: list[Batch]) -> str:
     """One JSON object per row: {"at", "model_version", "inputs": {...}, "output": {...}}."""
     heads, frame, result = _frames(batches)
@@ -50,8 +59,7 @@ def as_json_lines(batches: list[Batch]) -> str:
         for at, version, count in heads
         for prefix in [json.dumps({"at": at, "model_version": version})[:-1]] * count
     ]
-    rows = frame.to_json(orient="records", lines=True, double_precision=15).splitlines()
-    answers = result.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    rows, answers = _json_rows(frame), _json_rows(result)
     return "".join(
         f'{prefix}, "inputs": {row}, "output": {answer}}}\n'
         for prefix, row, answer in zip(prefixes, rows, answers, strict=True)
@@ -136,8 +144,14 @@ def joined(tables: list[pd.DataFrame]) -> pd.DataFrame:
 def write_part(path: Path, table: pd.DataFrame, pid: str, part: int) -> None:
     """A part file of the log at `path`, named only once whole: readers never open half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    # to the microsecond, and never over another part: two logs of one process (a restarted
+    # writer, batch scoring) may start within the same second
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     final_path = path.with_name(f"{path.stem}-{stamp}-{pid}-{part:05d}.parquet")
+    again = 0
+    while final_path.exists():
+        again += 1
+        final_path = path.with_name(f"{path.stem}-{stamp}-{pid}-{part:05d}-{again}.parquet")
     partial = final_path.with_name(f".{final_path.name}.partial")  # hidden from globs, datasets
     try:
         table.to_parquet(partial)

@@ -38,7 +38,11 @@ def _load_file(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(path)
+            # round_trip: each number is the one its text spells; pandas' fast default is off
+            # by one unit in the last place for about a third of them, so the same table read
+            # from CSV and from Parquet would differ, and a two-valued float column read both
+            # ways would look wholly drifted against its reference.
+            return pd.read_csv(path, float_precision="round_trip")
         if suffix in {".parquet", ".pq"}:
             return pd.read_parquet(path)
     except Exception as exc:

@@ -2,7 +2,9 @@
 
 The data contract (columns, types, categories, label classes; values the service accepts),
 near-duplicates (within the data, and test rows with a twin in train), conflicting labels and
-deepchecks' data integrity suite on the raw data, then new categories and labels and its
+deepchecks' data integrity suite on the raw data, its drift from the training reference of the
+champion model (when there is one: the first model's data is checked within itself), then new
+categories and labels and its
 train-test suite on the split (drift, leakage between the sets). Every row is checked where a
 single bad row matters; deepchecks' statistics run on a sample (`validation.max_rows`), and the
 report says which. Any condition not met stops the pipeline here, naming the check, so bad data
@@ -14,9 +16,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..config import Params
-from ..gates import every_row, near_duplicates
+from ..gates import every_row, near_duplicates, reference
 from ..gates.contract import contract_outcomes, settle_first_contract
-from ..gates.data_suites import data_integrity_suite, train_test_suite
+from ..gates.data_suites import data_integrity_suite, reference_suite, train_test_suite
 from ..gates.report import MODEL_SUITES, GateReport, not_run, write_report
 from ..gates.runner import deepchecks_dataset, quiet_deepchecks, run_suite, sample_note
 from ..layout import Layout, require
@@ -33,7 +35,8 @@ def run(params: Params, layout: Layout) -> GateReport:
     schema = infer_schema(raw.head(0).drop(columns=[target]))
     categorical = categorical_columns(schema, params.data.categorical)
 
-    (layout.deepchecks / "model_evaluation.html").unlink(missing_ok=True)  # not this run's
+    for stale in ("model_evaluation", reference.REPORT_KEY):  # not this run's, until rerun
+        (layout.deepchecks / f"{stale}.html").unlink(missing_ok=True)
     checks, first_contract = contract_outcomes(params, layout, raw)
     report = GateReport(checks=checks)
     cells = near_duplicates.scales(raw, validation.near_duplicate_tolerance)  # the split's too
@@ -48,6 +51,7 @@ def run(params: Params, layout: Layout) -> GateReport:
     report.samples["data_integrity"] = sample_note(len(raw), params)
     run_suite(layout, "data_integrity", data_integrity_suite(params), report,
               train_dataset=deepchecks_dataset(raw, params, categorical))  # fmt: skip
+    against_reference(params, layout, raw, categorical, report)
     del raw  # the split's checks need only the split: one copy of the data in memory at a time
     train, test = (pd.read_parquet(path) for path in split)
     report.checks.append(near_duplicates.across(
@@ -73,3 +77,25 @@ def run(params: Params, layout: Layout) -> GateReport:
     report.checks.extend(not_run(suite, reason) for suite in MODEL_SUITES)
     write_report(layout, report)
     return report
+
+
+def against_reference(
+    params: Params, layout: Layout, raw: pd.DataFrame, categorical: list[str], report: GateReport
+) -> None:
+    """Drift of the new snapshot from the champion's training reference, when there is one."""
+    found = reference.champion_reference(params, layout.root)
+    if not isinstance(found, reference.Reference):
+        report.checks.append(found)
+        return
+    shared = reference.comparable(found, raw, params.data.target)
+    if not isinstance(shared, list):
+        report.checks.append(shared)
+        return
+    kept = [name for name in categorical if name in shared]
+    new = raw if len(shared) == raw.shape[1] else raw[shared]  # a copy only when columns differ
+    report.samples[reference.REPORT_KEY] = (
+        f"reference: {found.note}; new: {sample_note(len(raw), params)}"
+    )
+    run_suite(layout, reference.REPORT_KEY, reference_suite(params), report,
+              train_dataset=deepchecks_dataset(found.frame[shared], params, kept),
+              test_dataset=deepchecks_dataset(new, params, kept))  # fmt: skip

@@ -1,0 +1,134 @@
+"""How `monitor` scales: wall time and peak memory on a prediction log of 100k and 1M rows.
+
+A model is trained and registered once in a scratch project (not timed); traffic shaped like
+the project's data (bench/gate.py's synthesize) is scored by it and written as the service
+writes its log (Parquet parts of 50,000 rows, serving/log_rows.py). `monitor` then runs in a
+child process, as `make monitor` does: its time inside, the process's total (interpreter and
+imports included), and the peak resident memory from the kernel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import yaml
+
+from ..config import Params, load_params
+from ..layout import Layout
+from ..pipeline import run_stage
+from ..serving.log_rows import write_part
+from ..serving.names import PACKAGE
+from ..serving.prediction_log import PARQUET_ROWS_PER_FILE
+from ..stages.extract import load_source
+from .gate import synthesize
+
+TO_REGISTER = (
+    "extract",
+    "prepare",
+    "validate_data",
+    "train",
+    "evaluate",
+    "validate_model",
+    "register",
+)
+
+
+def _register(params: Params, root: Path) -> Params:
+    raw = params.model_dump(mode="json")
+    raw["mlflow"]["tracking_uri"] = f"sqlite:///{root / 'mlflow.db'}"
+    raw["validation"]["contract"] = "contract.json"
+    (root / "params.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    scratch = load_params(root / "params.yaml")
+    for stage in TO_REGISTER:
+        run_stage(stage, scratch, Layout(root))
+    return scratch
+
+
+def _write_log(params: Params, root: Path, source: pd.DataFrame, rows: int) -> Path:
+    model = joblib.load(Layout(root).model)
+    path = root / f"log-{rows}" / "predictions.parquet"
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    for part, start in enumerate(range(0, rows, PARQUET_ROWS_PER_FILE), start=1):
+        count = min(PARQUET_ROWS_PER_FILE, rows - start)
+        features = synthesize(source, count, params.data.target, params.split.seed + part)
+        features = features.drop(columns=[params.data.target])
+        table = pd.DataFrame({"at": at, "model_version": "1"}, index=range(count))
+        table = pd.concat([table, features.add_prefix("inputs.")], axis=1)
+        table["output.prediction"] = model.predict(features)
+        write_part(path, table, "bench", part)
+    return path
+
+
+def _run(root: Path, log: Path) -> dict[str, object]:
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", f"{PACKAGE}.bench.monitor", str(root / "params.yaml"), str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdout is not None
+    lines = child.stdout.read().splitlines()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    report = json.loads(lines[-1]) if lines else {"error": "no report"}
+    report["total_s"] = round(time.perf_counter() - started, 1)
+    report["peak_mib"] = round(usage.ru_maxrss / 1024)
+    return report
+
+
+def measure(params: Params, layout: Layout, sizes: tuple[int, ...]) -> dict[int, dict]:
+    source = load_source(params.data, layout.root)
+    with tempfile.TemporaryDirectory(prefix="bench-monitor-") as scratch:
+        root = Path(scratch)
+        scratch_params = _register(params, root)
+        results = {}
+        for rows in sizes:
+            log = _write_log(scratch_params, root, source, rows)
+            results[rows] = _run(root, log)
+        return results
+
+
+def table(results: dict[int, dict], max_rows: int) -> str:
+    lines = [
+        f"monitor scale (deepchecks samples at most {max_rows:,} rows of each side)",
+        "",
+        "| rows | monitor s | total s | peak MiB | verdict |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for rows, run in results.items():
+        verdict = run.get("status") or f"FAILED: {run.get('error')}"
+        seconds = run.get("monitor_s", "-")
+        lines.append(
+            f"| {rows:,} | {seconds} | {run['total_s']} | {run['peak_mib']:,} | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """The child: one `monitor` on the log, then one JSON line with its time and verdict."""
+    from ..errors import PipelineError
+    from ..monitoring import monitor
+
+    params_path, log = Path(sys.argv[1]), Path(sys.argv[2])
+    params = load_params(params_path)
+    started = time.perf_counter()
+    try:
+        found = monitor.run(params, Layout(params_path.resolve().parent), log=log)
+        report = {"status": found["status"], "monitor_s": round(time.perf_counter() - started, 1)}
+    except PipelineError as error:
+        report = {"error": str(error).splitlines()[0]}
+    print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main()
