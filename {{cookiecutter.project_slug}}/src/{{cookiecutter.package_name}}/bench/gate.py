@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,8 +28,8 @@ from ..errors import PipelineError
 from ..gates.contract import infer_contract
 from ..layout import Layout, write_json
 from ..pipeline import run_stage
-from ..serving.names import PACKAGE
 from ..stages.extract import load_source
+from .child import run_child
 
 STAGES = ("extract", "prepare", "validate_data")
 
@@ -64,22 +62,12 @@ def synthesize(frame: pd.DataFrame, rows: int, target: str, seed: int) -> pd.Dat
 
 def run_gate(root: Path) -> Run:
     """The three stages in one child process; its peak resident memory, from the kernel."""
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", f"{PACKAGE}.bench.gate", str(root / "params.yaml")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert child.stdout is not None
-    lines = child.stdout.read().splitlines()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    total = time.perf_counter() - started
-    report = json.loads(lines[-1]) if lines else {"stages": {}, "error": "no report"}
+    child = run_child("bench.gate", str(root / "params.yaml"))
+    report = {"stages": {}, **child.report}
+    status, total = child.status, child.total_s
     stages = {name: float(seconds) for name, seconds in report["stages"].items()}
     ok = status == 0 and list(stages) == list(STAGES) and not report.get("error")
-    return Run(stages, total, usage.ru_maxrss / 1024, ok, report.get("error", ""))
+    return Run(stages, total, child.peak_mib, ok, report.get("error", ""))
 
 
 def measure(params: Params, layout: Layout, rows: int) -> Run:

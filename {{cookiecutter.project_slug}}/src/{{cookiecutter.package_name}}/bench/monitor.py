@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,20 +24,14 @@ from ..config import Params, load_params
 from ..layout import Layout
 from ..pipeline import run_stage
 from ..serving.log_rows import write_part
-from ..serving.names import PACKAGE
 from ..serving.prediction_log import PARQUET_ROWS_PER_FILE
+from ..stages import STAGES
 from ..stages.extract import load_source
+from .child import run_child
 from .gate import synthesize
 
-TO_REGISTER = (
-    "extract",
-    "prepare",
-    "validate_data",
-    "train",
-    "evaluate",
-    "validate_model",
-    "register",
-)
+# every stage up to a registered model, but the profile (not needed) and the bento (slow)
+TO_REGISTER = tuple(stage for stage in STAGES if stage not in {"analyse", "package"})
 
 
 def _register(params: Params, root: Path) -> Params:
@@ -69,21 +61,8 @@ def _write_log(params: Params, root: Path, source: pd.DataFrame, rows: int) -> P
 
 
 def _run(root: Path, log: Path) -> dict[str, object]:
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", f"{PACKAGE}.bench.monitor", str(root / "params.yaml"), str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert child.stdout is not None
-    lines = child.stdout.read().splitlines()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    report = json.loads(lines[-1]) if lines else {"error": "no report"}
-    report["total_s"] = round(time.perf_counter() - started, 1)
-    report["peak_mib"] = round(usage.ru_maxrss / 1024)
-    return report
+    child = run_child("bench.monitor", str(root / "params.yaml"), str(log))
+    return {**child.report, "total_s": round(child.total_s, 1), "peak_mib": round(child.peak_mib)}
 
 
 def measure(params: Params, layout: Layout, sizes: tuple[int, ...]) -> dict[int, dict]:
