@@ -1,8 +1,9 @@
 """How `monitor` scales: wall time and peak memory on a prediction log of 100k and 1M rows.
 
-A model is trained and registered once in a scratch project (not timed); traffic shaped like
-the project's data (bench/gate.py's synthesize) is scored by it and written as the service
-writes its log (Parquet parts of 50,000 rows, serving/log_rows.py). `monitor` then runs in a
+A model is trained and registered once in a scratch project (not timed); traffic is the
+project's own rows drawn again with replacement (whole rows, unjittered: jitter turns a 0/1 code
+stored as float into a continuum, which drift checks rightly flag), scored by the model and
+written as the service writes its log (Parquet parts of 50,000 rows, serving/log_rows.py). `monitor` then runs in a
 child process, as `make monitor` does: its time inside, the process's total (interpreter and
 imports included), and the peak resident memory from the kernel.
 """
@@ -28,7 +29,6 @@ from ..serving.prediction_log import PARQUET_ROWS_PER_FILE
 from ..stages import STAGES
 from ..stages.extract import load_source
 from .child import run_child
-from .gate import synthesize
 
 # every stage up to a registered model, but the profile (not needed) and the bento (slow)
 TO_REGISTER = tuple(stage for stage in STAGES if stage not in {"analyse", "package"})
@@ -51,8 +51,8 @@ def _write_log(params: Params, root: Path, source: pd.DataFrame, rows: int) -> P
     at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     for part, start in enumerate(range(0, rows, PARQUET_ROWS_PER_FILE), start=1):
         count = min(PARQUET_ROWS_PER_FILE, rows - start)
-        features = synthesize(source, count, params.data.target, params.split.seed + part)
-        features = features.drop(columns=[params.data.target])
+        drawn = source.sample(count, replace=True, random_state=params.split.seed + part)
+        features = drawn.drop(columns=[params.data.target]).reset_index(drop=True)
         table = pd.DataFrame({"at": at, "model_version": "1"}, index=range(count))
         table = pd.concat([table, features.add_prefix("inputs.")], axis=1)
         table["output.prediction"] = model.predict(features)
