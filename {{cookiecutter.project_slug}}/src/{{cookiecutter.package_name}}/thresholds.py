@@ -102,6 +102,12 @@ class MonitoringConfig(Section):
     max_feature_drift: Ratio = 0.25
     max_drifted_features: int = Field(default=0, ge=0)
     max_prediction_drift: Ratio = 0.15
+    max_refused_share: Ratio = 0.05  # of the window's requests, once it has min_requests
+    min_requests: int = Field(default=20, gt=0)
+    # live metrics, once labels arrive (`monitor --labels`): the serving version's test metric
+    # (validation.model.champion's metric) may be at most this much worse on labelled traffic
+    max_metric_drop: Annotated[float, Field(ge=0.0)] = 0.05
+    min_labels: int = Field(default=50, gt=0)  # fewer labelled rows: not run
 
     @field_validator("window")
     @classmethod

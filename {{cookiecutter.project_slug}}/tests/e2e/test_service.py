@@ -261,6 +261,56 @@ def test_by_default_the_log_is_parquet_under_the_folder_serving_started_from(
     assert logged["output.error"].isna().all() and "output.prediction" in logged
 
 
+def _post(url: str, body: dict, request_id: str | None) -> tuple[int, object, str]:
+    """POST JSON with an X-Request-ID (or none): status, body, and the id answered."""
+    headers = {"Content-Type": "application/json"}
+    if request_id is not None:
+        headers["X-Request-ID"] = request_id
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read()), response.headers["X-Request-ID"]
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers["X-Request-ID"]
+
+
+def test_each_logged_row_keeps_its_request_id_and_refusals_are_logged_by_theirs(
+    built: Path, rows: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent /predict requests are merged by adaptive batching; the log still knows
+    which row came from which request, for labels joined later (`monitor --labels`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("PREDICTION_LOG", str(tmp_path / "log" / "predictions.parquet"))
+    record = json.loads((built / "reports" / "package.json").read_text())
+    pairs = [[rows[i % len(rows)], rows[(i + 1) % len(rows)]] for i in range(16)]
+    with serving(record["bento"]) as url:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(
+                lambda item: _post(f"{url}/predict", {"rows": item[1]}, f"client-{item[0]}"),
+                enumerate(pairs),
+            ))  # fmt: skip
+        _, batch, batch_id = _post(f"{url}/predict_batch", {"rows": rows[:3]}, None)
+        refused = _post(f"{url}/predict", {"rows": [{"no such column": 1}]}, "not a token!")
+        unread = send(f"{url}/predict_batch", b"rows", "text/plain")
+    for index, (status, _, echoed) in enumerate(answers):
+        assert status == 200 and echoed == f"client-{index}"
+    assert batch["request_id"] == batch_id and len(batch_id) == 32  # minted when none is sent
+    assert refused[0] == 400 and refused[2] not in {"", "not a token!"} and unread[0] == 415
+    logged = pd.read_parquet(tmp_path / "log")
+    scored = logged[logged["output.refused"].isna()]
+    for index, (_, body, _) in enumerate(answers):
+        mine = scored[scored["request_id"] == f"client-{index}"]
+        assert mine["row"].tolist() == [0, 1]
+        assert mine["output.prediction"].tolist() == [row["prediction"] for row in body]
+    assert scored[scored["request_id"] == batch_id]["row"].tolist() == [0, 1, 2]
+    refusals = logged[logged["output.refused"].notna()]
+    assert refusals["request_id"].iloc[0] == refused[2]
+    reasons = refusals["output.refused"].tolist()
+    assert len(reasons) == 2 and reasons[0].startswith("400: rows[0]")
+    assert reasons[1].startswith("415: Content-Type")
+
+
 def test_an_oversize_upload_is_refused_before_it_is_read(service: str) -> None:
     import http.client
 

@@ -49,7 +49,7 @@ def _log(registered, path: Path, rows: pd.DataFrame, version: str = "1") -> Path
     log = PredictionLog(str(path))
     for start in range(0, len(rows), 100):
         chunk = rows.iloc[start : start + 100].reset_index(drop=True)
-        log.record(version, chunk, {"prediction": model.predict(chunk).tolist()})
+        log.record(version, chunk, {"prediction": model.predict(chunk).tolist()}, f"r{start}")
     log.close()
     return path
 
@@ -153,3 +153,69 @@ def test_a_bad_window_is_refused(window: str, registered, workdir: Path) -> None
         monitor.run(params, layout, span=window or " ", log=workdir / "predictions.parquet")
     with pytest.raises(PipelineError, match=r"monitoring\.window"):
         load_params(write_params(workdir / "bad", **{"monitoring.window": window}))
+
+
+def _labels(registered, path: Path, wrong: bool) -> Path:
+    """The true labels of _traffic's rows, keyed as _log keyed them; or each one wrong."""
+    _, frame = registered
+    label = frame[TARGET]
+    if wrong:  # every answer the model gives is now wrong: the world changed under it
+        values = label.unique()
+        label = label.map(dict(zip(values, [*values[1:], values[0]], strict=True)))
+        if label.dtype.kind == "f":
+            label = frame[TARGET] * -3 + frame[TARGET].std() * 5
+    index = pd.RangeIndex(len(frame))
+    table = pd.DataFrame({"request_id": [f"r{i // 100 * 100}" for i in index],
+                          "row": index % 100, TARGET: label.to_numpy()})  # fmt: skip
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_labels_give_live_metrics_and_a_model_made_wrong_has_decayed(
+    registered, workdir: Path
+) -> None:
+    _, params, layout = _project(registered, workdir)
+    log = _log(registered, workdir / "log" / "predictions.parquet", _traffic(registered, copies=1))
+    right = monitor.run(
+        params, layout, log=log, labels=_labels(registered, workdir / "r.csv", False)
+    )
+    assert right["status"] == "no drift", right["checks"]
+    assert right["live_metrics"]["labelled_rows"] == len(registered[1])
+    wrong = monitor.run(
+        params, layout, log=log, labels=_labels(registered, workdir / "w.csv", True)
+    )
+    assert wrong["status"] == "drift" and wrong["drifted_features"] == {}
+    (decay,) = [check for check in wrong["checks"] if check["check"] == "Live Metrics"]
+    assert decay["status"] == "failed" and "worse" in decay["details"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("request_id,row\nr0,0\n", "missing: " + TARGET),
+        (f"request_id,row,{TARGET}\nr0,0,1\nr0,0,1\n", "repeat a"),
+        (f"request_id,row,{TARGET}\nr0,-1,1\n", "whole number"),
+    ],
+    ids=["no label column", "a repeated key", "a negative row"],
+)
+def test_a_bad_labels_file_is_named(content: str, message: str, registered, workdir: Path) -> None:
+    _, params, layout = _project(registered, workdir)
+    log = _log(registered, workdir / "log" / "predictions.parquet", _traffic(registered, copies=1))
+    (workdir / "labels.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(PipelineError, match=message):
+        monitor.run(params, layout, log=log, labels=workdir / "labels.csv")
+
+
+def test_many_refused_requests_are_a_drift_though_few_rows_were_scored(
+    registered, workdir: Path
+) -> None:
+    _, params, layout = _project(registered, workdir)
+    path = workdir / "log" / "predictions.parquet"
+    log = PredictionLog(str(path))
+    for number in range(30):
+        log.refused("1", f"bad-{number}", "400: rows[0].size: Field required")
+    log.close()
+    found = monitor.run(params, layout, log=path)
+    assert found["status"] == "drift" and found["refused"]["share"] == 1.0
+    (refused,) = [check for check in found["checks"] if check["check"] == "Refused Requests"]
+    assert refused["status"] == "failed" and "Field required" in refused["details"]

@@ -9,6 +9,7 @@ import pytest
 
 # Trailing commas keep these imports split, so ruff formats them the same for any package name.
 from {{ cookiecutter.package_name }}.serving import (
+    log_rows,
     prediction_log,
 )
 from {{ cookiecutter.package_name }}.serving.prediction_log import (
@@ -120,7 +121,7 @@ def test_requests_waiting_together_are_written_together(
 ) -> None:
     """Under load one write serves many requests, each row keeping its own version."""
     writes: list[int] = []
-    as_json_lines = prediction_log.as_json_lines
+    as_json_lines = log_rows.as_json_lines
 
     def slow_first_write(batches: list) -> str:
         writes.append(len(batches))
@@ -128,7 +129,7 @@ def test_requests_waiting_together_are_written_together(
             time.sleep(0.3)  # the next requests queue up meanwhile
         return as_json_lines(batches)
 
-    monkeypatch.setattr(prediction_log, "as_json_lines", slow_first_write)
+    monkeypatch.setattr(log_rows, "as_json_lines", slow_first_write)
     log = PredictionLog(str(tmp_path / "p.jsonl"))
     for version in "1234":
         log.record(version, ROWS, OUTPUTS)
@@ -172,15 +173,50 @@ def test_pending_rows_join_batches_whose_columns_differ() -> None:
     pending = prediction_log.PendingRows()
     numbers = pd.DataFrame({"size": [1.5, 2.0], "rooms": [3.0, 4.0]})  # one dtype: one block
     pending.add("t1", "7", numbers, {"prediction": [1, 0],
-                "error": pd.array([None, None], dtype="string")})  # fmt: skip
-    pending.add("t2", "8", ROWS[:1], OUTPUTS[:1])  # rows as dicts, nested probabilities
+                "error": pd.array([None, None], dtype="string")}, "req-a")  # fmt: skip
+    pending.add("t2", "8", ROWS[:1], OUTPUTS[:1], None)  # rows as dicts, nested probabilities
     table = pending.table()
     assert table["at"].tolist() == ["t1", "t1", "t2"]
     assert table["model_version"].tolist() == ["7", "7", "8"]
+    assert table["request_id"].tolist()[:2] == ["req-a"] * 2 and pd.isna(table["request_id"][2])
+    assert table["request_id"].dtype == "string" and table["row"].tolist() == [0, 1, 0]
     assert table["inputs.size"].tolist() == [1.5, 2.0, 1.5]
     assert table["inputs.rooms"].tolist()[:2] == [3.0, 4.0] and pd.isna(table["inputs.rooms"][2])
     assert pd.isna(table["inputs.colour"][0]) and table["inputs.colour"][2] == "red"
     assert table["output.probabilities.1"].tolist()[2] == 0.8
     assert table["output.error"].dtype == "string" and table["output.error"].isna().all()
     with pytest.raises(ValueError, match="2 input rows"):
-        pending.add("t3", "7", ROWS, OUTPUTS[:1])
+        pending.add("t3", "7", ROWS, OUTPUTS[:1], None)
+
+
+@pytest.mark.parametrize("sink", ["predictions.parquet", "predictions.jsonl"])
+def test_each_row_keeps_its_request_id_and_place_and_refusals_are_rows(
+    tmp_path: Path, sink: str
+) -> None:
+    """Requests merged by adaptive batching keep their own ids; a refusal has no inputs."""
+    log = PredictionLog(str(tmp_path / sink))
+    merged = [*ROWS, ROWS[0], *ROWS]
+    outputs = [{"prediction": n} for n in range(5)]
+    log.record("7", merged, outputs, ["a", "a", "b", "c", "c"])
+    log.record("7", ROWS, [{"prediction": 1}] * 2, "batch-1")
+    log.refused("7", "d", "400: rows[0].size: Input should be a valid number")
+    log.close()
+    if sink.endswith(".parquet"):
+        table = pd.read_parquet(tmp_path, columns=["request_id", "row", "output.refused"])
+    else:
+        lines = (tmp_path / sink).read_text().splitlines()
+        table = pd.json_normalize([json.loads(line) for line in lines])
+    assert table["request_id"].tolist() == ["a", "a", "b", "c", "c", "batch-1", "batch-1", "d"]
+    assert table["row"].tolist() == [0, 1, 0, 0, 1, 0, 1, 0]
+    refused = table["output.refused"].tolist()
+    assert all(pd.isna(value) for value in refused[:-1])
+    assert refused[-1] == "400: rows[0].size: Input should be a valid number"
+
+
+def test_request_ids_of_another_length_are_refused_by_the_writer_not_the_caller(
+    tmp_path: Path,
+) -> None:
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    log.record("7", ROWS, OUTPUTS, ["only-one"])  # never raises on the request's path
+    log.close()
+    assert log.dropped == 2 and "request ids" in log.last_error

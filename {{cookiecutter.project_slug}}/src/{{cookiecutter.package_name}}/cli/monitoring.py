@@ -26,13 +26,17 @@ def monitor(
         Path | None,
         typer.Option(help="The prediction log (default: PREDICTION_LOG, or the service's)"),
     ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="CSV/Parquet of request_id, row and the target: live metrics"),
+    ] = None,
 ) -> None:
     """Compare a window of the prediction log with the serving model's training reference."""
     from ..monitoring import monitor as monitoring
     from ..monitoring.summary import EXIT_CODES, terminal
 
     with project(params) as (config, layout), reported_errors():
-        found = monitoring.run(config, layout, span=window, last=last, log=log)
+        found = monitoring.run(config, layout, span=window, last=last, log=log, labels=labels)
     for line in terminal(found):
         typer.echo(line)
     raise typer.Exit(EXIT_CODES[found["status"]])

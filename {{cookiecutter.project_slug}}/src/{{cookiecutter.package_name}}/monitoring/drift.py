@@ -67,6 +67,8 @@ def compare(
         inputs["model_classes"] = classes
         kind = np.asarray(classes).dtype
         inputs["y_pred_test"] = answered.astype(kind) if kind.kind in "iufb" else answered
+    else:  # a log part holding refusals too stores the predictions as objects
+        inputs["y_pred_test"] = answered.astype("float64")
     result = run_suite(
         layout,
         REPORT_KEY,

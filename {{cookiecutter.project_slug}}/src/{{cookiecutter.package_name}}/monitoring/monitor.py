@@ -1,9 +1,11 @@
 """`monitor`: a window of the prediction log against the serving model's training reference.
 
 The model is the version that answered the window's newest row; its reference is the sample
-its run stored at registration (gates/reference.py). Feature and prediction drift decide the
-verdict, `no drift` or `drift`; a window with fewer than `monitoring.min_rows` rows of that
-version says `not enough data` instead of guessing. Each run writes reports/monitoring/, the
+its run stored at registration (gates/reference.py). Feature and prediction drift, the share of
+requests refused (traffic.py) and, given labels, live metrics against the version's test
+metrics (live.py) decide the verdict, `no drift` or `drift` (any check failed); a window with
+fewer than `monitoring.min_rows` scored rows of that version and no failed check says
+`not enough data` instead of guessing. Each run writes reports/monitoring/, the
 deepchecks page reports/deepchecks/monitoring.html, and an MLflow run tagged with the version.
 """
 
@@ -25,7 +27,7 @@ from ..schema import categorical_columns, infer_schema
 from ..serving.prediction_log import DEFAULT_PATH
 from ..thresholds import duration
 from ..tracking import client, mlflow_module, start_experiment
-from . import drift, summary
+from . import drift, live, summary, traffic
 from .window import Window, read_window
 
 
@@ -46,6 +48,7 @@ def run(
     last: int | None = None,
     now: dt.datetime | None = None,
     log: Path | None = None,
+    labels: Path | None = None,
 ) -> dict[str, Any]:
     """Compare, write the summary files and the MLflow run; returns the summary."""
     quiet_deepchecks()
@@ -71,24 +74,38 @@ def run(
         version = str(window.rows["model_version"].iloc[-1])
         rows = window.rows[window.rows["model_version"].astype(str) == version]
         found["model"] = {"name": params.registry.model_name, "version": version}
-        found["window"]["rows"] = len(rows)
         window = Window(rows.reset_index(drop=True), window.files, window.since)
+    scored, refused = traffic.split(window.rows)
+    found["window"]["rows"] = len(scored)
+    found["refused"] = traffic.refusals(scored, refused)
+    report = GateReport([traffic.check(params.monitoring, found["refused"])])
     minimum = params.monitoring.min_rows
-    if len(window.rows) < minimum:
-        found["status"] = "not enough data"
+    if len(scored) < minimum:
+        found["status"] = "drift" if not report.passed else "not enough data"
+        found["checks"] = [check.__dict__ for check in report.checks]
         found["reason"] = (
-            f"{len(window.rows):,} rows of the serving model in the window; at least {minimum:,} "
-            "(monitoring.min_rows) give a verdict: widen --window or wait for traffic"
+            f"{len(scored):,} scored rows of the serving model in the window; at least "
+            f"{minimum:,} (monitoring.min_rows) give a verdict on drift: widen --window or "
+            "wait for traffic"
         )
     else:
-        found.update(_compare(params, layout, window, found["model"]["version"]))
+        scored_window = Window(scored, window.files, window.since)
+        found.update(_compare(params, layout, scored_window, found["model"]["version"], report,
+                              labels))  # fmt: skip
     found["files"] = summary.write(layout, found)
     found["mlflow_run_id"] = _log_run(params, layout, found)
     summary.write(layout, found)
     return found
 
 
-def _compare(params: Params, layout: Layout, window: Window, version: str) -> dict[str, Any]:
+def _compare(
+    params: Params,
+    layout: Layout,
+    window: Window,
+    version: str,
+    report: GateReport,
+    labels: Path | None,
+) -> dict[str, Any]:
     name = params.registry.model_name
     try:
         model_version = client(params, layout.root).get_model_version(name, version)
@@ -108,7 +125,6 @@ def _compare(params: Params, layout: Layout, window: Window, version: str) -> di
     if missing:
         raise PipelineError(f"monitor: the log has no column(s) {missing[:5]} the model takes")
     categorical = categorical_columns(infer_schema(ref), params.data.categorical)
-    report = GateReport()
     scores = drift.compare(
         params,
         layout,
@@ -119,6 +135,17 @@ def _compare(params: Params, layout: Layout, window: Window, version: str) -> di
         categorical,
         report,
     )
+    metrics: dict[str, Any] | None = None
+    if labels is not None:
+        kind = (
+            stored.frame[params.data.target].dtype if params.data.target in stored.frame else object
+        )
+        tested = client(params, layout.root).get_run(model_version.run_id).data.metrics
+        metrics, decay = live.compare(
+            params, model, window.rows, live.read_labels(labels, params.data.target, kind),
+            shared, tested,
+        )  # fmt: skip
+        report.checks.append(decay)
     threshold = params.monitoring.max_feature_drift
     drifted = {
         k: v for k, v in sorted(scores["features"].items(), key=lambda kv: -kv[1]) if v >= threshold
@@ -130,6 +157,7 @@ def _compare(params: Params, layout: Layout, window: Window, version: str) -> di
         "drifted_features": drifted,
         "feature_drift": scores["features"],
         "prediction_drift": scores["prediction"],
+        "live_metrics": metrics,
         "report": report.reports.get(drift.REPORT_KEY),
     }
 
@@ -150,7 +178,10 @@ def _log_run(params: Params, layout: Layout, found: dict[str, Any]) -> str:
         metrics = {
             "rows": found["window"]["rows"],
             "drifted_features": len(found.get("drifted_features") or {}),
+            "refused_share": found["refused"]["share"],
         }
+        for name, value in ((found.get("live_metrics") or {}).get("live") or {}).items():
+            metrics[f"live_{name}"] = value
         if found.get("prediction_drift") is not None:
             metrics["prediction_drift"] = found["prediction_drift"]
         mlflow.log_metrics(metrics)

@@ -21,14 +21,13 @@ INPUT, OUTPUT = "inputs.", "output."
 
 @dataclass(frozen=True)
 class Window:
-    rows: pd.DataFrame  # at, model_version, inputs.<feature>..., output.<key>...
+    rows: pd.DataFrame  # at, model_version, request_id, row, inputs.<feature>, output.<key>
     files: int
     since: str | None  # the cut-off time, when the window is by time
 
     @property
     def features(self) -> pd.DataFrame:
-        inputs = [c for c in self.rows.columns if c.startswith(INPUT)]
-        return self.rows[inputs].rename(columns=lambda c: c.removeprefix(INPUT))
+        return features_of(self.rows)
 
     @property
     def predictions(self) -> pd.Series:
@@ -36,6 +35,12 @@ class Window:
 
     def versions(self) -> dict[str, int]:
         return {str(k): int(v) for k, v in self.rows["model_version"].value_counts().items()}
+
+
+def features_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """The logged inputs, named as the model's features."""
+    inputs = [c for c in rows.columns if c.startswith(INPUT)]
+    return rows[inputs].rename(columns=lambda c: c.removeprefix(INPUT))
 
 
 def log_files(path: Path) -> list[Path]:
@@ -91,7 +96,10 @@ def read_window(
         if since and len(rows):
             rows = rows[rows["at"] >= since]
     if len(rows):
-        missing = {"at", "model_version", f"{OUTPUT}prediction"} - set(rows.columns)
+        answers = {f"{OUTPUT}prediction", f"{OUTPUT}refused"}  # one at least: all refused?
+        missing = {"at", "model_version"} - set(rows.columns) | (
+            answers if not answers & set(rows.columns) else set()
+        )
         if missing:
             raise PipelineError(f"{path}: not a prediction log (no {', '.join(sorted(missing))})")
         rows = rows.sort_values("at", kind="stable", ignore_index=True)

@@ -11,11 +11,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Batch = tuple[str, str, Any, Any]  # (at, model_version, inputs, outputs) of one request
+# (at, model_version, inputs, outputs, request ids) of one call to the log
+Batch = tuple[str, str, Any, Any, Any]
 
 
 def rows_in(batches: list[Batch]) -> int:
-    return sum(len(inputs) for _, _, inputs, _ in batches)
+    return sum(len(batch[2]) for batch in batches)
+
+
+def request_columns(ids: Any, count: int) -> dict[str, np.ndarray]:
+    """Each row's `request_id` and `row` (its place in that request), the key labels are
+    joined on: from one id (the rows of one request), one id per row (requests merged by
+    adaptive batching, each one's rows together and in order), or None (not known)."""
+    if ids is None or isinstance(ids, str):
+        return {"request_id": np.full(count, ids, dtype=object), "row": np.arange(count)}
+    ids = np.asarray(ids, dtype=object)
+    if len(ids) != count:
+        raise ValueError(f"{count} rows but {len(ids)} request ids")
+    index = np.arange(count)
+    first = np.r_[True, ids[1:] != ids[:-1]] if count else np.zeros(0, dtype=bool)
+    return {"request_id": ids, "row": index - np.maximum.accumulate(np.where(first, index, 0))}
 
 
 def _frame(values: Any) -> pd.DataFrame:
@@ -28,18 +43,19 @@ def _frame(values: Any) -> pd.DataFrame:
     return pd.DataFrame(values if isinstance(values, Mapping) else list(values))
 
 
-def _frames(batches: list[Batch]) -> tuple[list[tuple[str, str, int]], pd.DataFrame, pd.DataFrame]:
-    """Many requests' inputs and outputs as two frames of equal length (pandas writes them fast,
-    in C), and each request's (at, model_version, rows)."""
+def _frames(batches: list[Batch]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Many requests' heads (at, model_version, request_id, row), inputs and outputs as three
+    frames of equal length (pandas writes them fast, in C)."""
     heads, frames, results = [], [], []
-    for at, version, inputs, outputs in batches:
+    for at, version, inputs, outputs, ids in batches:
         frame, result = _frame(inputs), _frame(outputs)
         if len(result) != len(frame):
             raise ValueError(f"{len(frame)} input rows but {len(result)} outputs")
-        heads.append((at, version, len(frame)))
+        head = {"at": at, "model_version": version, **request_columns(ids, len(frame))}
+        heads.append(pd.DataFrame(head, index=range(len(frame))))
         frames.append(frame)
         results.append(result)
-    return heads, pd.concat(frames, ignore_index=True), pd.concat(results, ignore_index=True)
+    return tuple(pd.concat(part, ignore_index=True) for part in (heads, frames, results))  # type: ignore[return-value]
 
 
 def _json_rows(frame: pd.DataFrame) -> list[str]:
@@ -52,18 +68,24 @@ def _json_rows(frame: pd.DataFrame) -> list[str]:
 
 
 def as_json_lines(batches: list[Batch]) -> str:
-    """One JSON object per row: {"at", "model_version", "inputs": {...}, "output": {...}}."""
+    """One JSON object per row: {"at", "model_version", "request_id", "row", "inputs": {...},
+    "output": {...}}."""
     heads, frame, result = _frames(batches)
-    prefixes = [
-        prefix
-        for at, version, count in heads
-        for prefix in [json.dumps({"at": at, "model_version": version})[:-1]] * count
-    ]
+    prefixes = [head[:-1] for head in _json_rows(heads)]
     rows, answers = _json_rows(frame), _json_rows(result)
     return "".join(
         f'{prefix}, "inputs": {row}, "output": {answer}}}\n'
         for prefix, row, answer in zip(prefixes, rows, answers, strict=True)
     )
+
+
+def append_json_lines(path: Path, batches: list[Batch]) -> int:
+    """Add the batches' rows to the JSON-lines log at `path`; how many were written."""
+    if batches:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as sink:
+            sink.write(as_json_lines(batches))
+    return rows_in(batches)
 
 
 def _arrays(values: Any, prefix: str, text: set[str]) -> dict[str, np.ndarray]:
@@ -98,12 +120,16 @@ class PendingRows:
     def __init__(self) -> None:
         self.heads: list[tuple[str, str, int]] = []  # (at, model_version, rows) per batch
         self.columns: dict[str, list[np.ndarray]] = {}
-        self.text: set[str] = set()
+        self.text: set[str] = {"request_id"}
         self.rows = 0
 
-    def add(self, at: str, version: str, inputs: Any, outputs: Any) -> None:
-        arrays = {**_arrays(inputs, "inputs.", self.text), **_arrays(outputs, "output.", self.text)}
+    def add(self, at: str, version: str, inputs: Any, outputs: Any, ids: Any) -> None:
         count = len(inputs)
+        arrays = {
+            **request_columns(ids, count),
+            **_arrays(inputs, "inputs.", self.text),
+            **_arrays(outputs, "output.", self.text),
+        }
         if any(len(values) != count for values in arrays.values()):
             raise ValueError(f"{count} input rows but outputs of another length")
         for name, parts in self.columns.items():  # absent from this batch: missing
@@ -117,7 +143,8 @@ class PendingRows:
         self.rows += count
 
     def table(self) -> pd.DataFrame:
-        """The records as flat columns: at, model_version, inputs.<feature>, output.<key>."""
+        """The records as flat columns: at, model_version, request_id, row, inputs.<feature>,
+        output.<key>."""
         counts = [count for _, _, count in self.heads]
         table = pd.DataFrame(
             {

@@ -1,19 +1,18 @@
-"""Every prediction the service makes, kept for monitoring: inputs, outputs, model version, time.
+"""Every prediction the service makes, kept for monitoring: inputs, outputs, model version,
+time and request id (and each refused request, by its id).
 
-The sink is a local file. By default it is Parquet: columnar and typed, what a monitoring job
-reads, and cheap to write (JSON lines halved the service's throughput on 10,000-row uploads,
-since their writer shares the request's interpreter). It is written as numbered part files,
-`predictions-<time>-<pid>-<n>.parquet`, since a Parquet file cannot be appended to: a part holds
-up to 50,000 rows and reaches disk at least every FLUSH_SECONDS and when the server stops; each
-takes its name only once whole, so a reader never opens a half-written file. A PREDICTION_LOG path not ending in `.parquet` gets JSON
-lines, written as they come. Set PREDICTION_LOG to move the log, or to `off` to stop logging.
+The sink is a local file: by default Parquet, columnar and typed, what a monitoring job reads,
+and cheap to write (JSON lines halved the service's throughput on 10,000-row uploads, since
+their writer shares the request's interpreter). A Parquet file cannot be appended to, so the
+log is part files, `predictions-<time>-<pid>-<n>.parquet`, of up to 50,000 rows, written at
+least every FLUSH_SECONDS and when the server stops, each named only once whole. A
+PREDICTION_LOG path not ending in `.parquet` gets JSON lines; `off` stops logging.
 
 Logging must never fail or slow a request: records go onto a bounded queue that a background
 thread drains. When the queue is full, or the sink cannot be written, records are dropped and
 counted (see /metadata), and the reason is logged once, not per request.
 
-A killed server (`kill -9`) loses only the rows still on the queue, those of its last moments
-(the writer takes rows off as they come, and writes one set while the next gathers): Parquet
+A killed server (`kill -9`) loses only its last moments' rows (those on the queue): Parquet
 rows are journaled before they are buffered (log_journal.py), and the next server to start
 recovers them and counts, from the dead one's counters, the rows lost; /metadata shows both.
 """
@@ -34,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from .log_journal import Journal, Recovery, recover
-from .log_rows import Batch, PendingRows, as_json_lines, joined, rows_in, write_part
+from .log_rows import Batch, PendingRows, append_json_lines, joined, rows_in, write_part
 
 DEFAULT_PATH = "prediction-logs/predictions.parquet"
 MAX_WAITING_ROWS = 200_000  # rows queued for the writer; beyond this they are dropped, counted
@@ -42,6 +41,7 @@ PARQUET_ROWS_PER_FILE = 50_000
 FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
 JOURNAL_SECONDS = 0.5  # and their journal at least this often (log_journal.py): the kill bound
 ROWS_PER_WRITE = 20_000  # queued requests are written together, up to this many rows
+_NO_INPUTS = pd.DataFrame(index=range(1))  # a refused request's row
 _BUSY, _QUIET = object(), object()  # why the writer stopped taking batches off the queue
 logger = logging.getLogger(__name__)
 
@@ -107,13 +107,13 @@ class PredictionLog:
     def sink(self) -> str:
         return "off" if self.path is None else str(self.path)
 
-    def record(self, model_version: str, inputs: Any, outputs: Any) -> None:
-        """Queue one batch: its rows (a frame or a list of dicts) and, one per row, its outputs
-        (a frame, columns, rows as dicts, or a function returning one of these); never raises
-        or blocks.
-
-        Turning it into records happens on the log's thread, off the request's path.
-        """
+    def record(
+        self, model_version: str, inputs: Any, outputs: Any, request_ids: Any = None
+    ) -> None:
+        """Queue one batch: its rows (a frame or a list of dicts), one output per row (a frame,
+        columns, rows as dicts, or a function returning one of these: built on the log's
+        thread, off the request's path) and the request id (one for the batch, or one per row:
+        log_rows.request_columns); never raises or blocks."""
         if self.path is None:
             return
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -126,7 +126,17 @@ class PredictionLog:
         if full:
             self._fail("the log queue is full (the sink is slower than the traffic)", len(inputs))
             return
-        self._queue.put_nowait((at, model_version, inputs, outputs))
+        self._queue.put_nowait((at, model_version, inputs, outputs, request_ids))
+
+    def refused(self, model_version: str, request_id: str, reason: str) -> None:
+        """One row for a request the service refused: no inputs, `output.refused` says why;
+        `monitor` counts them (a client sending what the model cannot take is a drift too)."""
+        self.record(
+            model_version,
+            _NO_INPUTS,
+            {"refused": pd.array([reason[:300]], dtype="string")},
+            request_id,
+        )
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every queued record is written (or dropped); for tests and shutdown."""
@@ -196,7 +206,10 @@ class PredictionLog:
         """Write batches (or only flush, given none); a failure drops and counts their rows."""
         unwritten = rows_in(batches) + self._open.rows + sum(map(len, self._pending))
         try:
-            written = (self._write_parquet if self.parquet else self._write_jsonl)(batches, final)
+            if self.parquet:
+                written = self._write_parquet(batches, final)
+            else:
+                written = append_json_lines(self.path, batches)
             with self._lock:
                 self.written += written
                 self._count()
@@ -205,16 +218,6 @@ class PredictionLog:
             if self._journal is not None:
                 self._journal.done(self._part + 1)  # its rows are counted as dropped
             self._fail(f"{type(exc).__name__}: {exc}", unwritten)
-
-    def _write_jsonl(self, batches: list[Batch], final: bool) -> int:
-        if not batches:
-            return 0
-        lines = as_json_lines(batches)
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as sink:
-            sink.write(lines)
-        return rows_in(batches)
 
     def _write_parquet(self, batches: list[Batch], final: bool) -> int:
         """Buffer rows, journal them every JOURNAL_SECONDS (and when traffic pauses), and write

@@ -23,6 +23,7 @@ class BatchResponse(BaseModel):
 
     model_name: str
     model_version: str
+    request_id: str  # also the X-Request-ID header; row i is logged as (request_id, i)
     rows: int
     classes: list[str] = []  # the order of each row's probabilities (none for regression)
     predictions: list[float | int | str | bool | None]

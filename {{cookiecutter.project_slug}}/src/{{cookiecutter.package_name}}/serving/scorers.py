@@ -124,6 +124,19 @@ class Routed:
         return f"onnxruntime for batches of up to {COMPILED_MAX_ROWS:,} rows, scikit-learn above"
 
 
+def scorer_state(
+    scorer: Routed | None, compiled_error: str | None, packaged: dict[str, Any]
+) -> dict[str, Any]:
+    """For /metadata: what scores requests here, and what packaging found when it compiled."""
+    return {
+        "serving": scorer.describe() if scorer else "none",
+        "compiled_not_used": compiled_error,
+        "compiled_failures": scorer.compiled_failures if scorer else 0,
+        "last_compiled_failure": scorer.last_failure if scorer else None,
+        "packaged": packaged,
+    }
+
+
 def agree(
     reference: tuple[np.ndarray, np.ndarray | None],
     candidate: tuple[np.ndarray, np.ndarray | None],

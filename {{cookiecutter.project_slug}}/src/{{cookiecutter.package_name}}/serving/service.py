@@ -6,6 +6,9 @@
 - `GET /metadata`: model name, version, alias, commit, data hash and training metrics.
 - `/livez` (the process runs) and `/readyz` (the model loaded and scored its own example).
 
+Every answer carries an `X-Request-ID` (the client's, or a new one: request_ids.py); the log
+keeps it with each row, and each refused prediction request, for `monitor`.
+
 The input schema comes from the training features stored with the model, so a request with a
 missing, extra, null or ill-typed field is refused with 400 and the field's name; a body that is
 not JSON gets 415. Every prediction is logged for monitoring (prediction_log.py), never at the
@@ -27,13 +30,13 @@ from fastapi import FastAPI
 from pydantic import ConfigDict, Field, create_model
 
 from ..schema import row_model, rows_to_frame
+from . import middleware
 from .compiled import TOLERANCE
-from .http_errors import MAX_UPLOAD_BYTES, ContentTypes, ReadableErrors
-from .json_bodies import JsonBodies
 from .names import BENTO_MODEL_NAME
 from .prediction_log import PredictionLog
+from .request_ids import REQUEST_ID, tagged
 from .responses import BatchResponse, Metadata, Prediction, Scores
-from .scorers import CompiledScorer, Routed, SklearnScorer, agree, stored_compiled
+from .scorers import CompiledScorer, Routed, SklearnScorer, agree, scorer_state, stored_compiled
 from .scoring import score, score_rows
 from .table_input import TableError, check_table, read_table
 
@@ -45,12 +48,12 @@ if _stored is None:
     )
 METADATA: dict[str, Any] = dict(_stored.info.metadata)
 FeatureRow = row_model(METADATA["features"], tuple(METADATA.get("nullable", ())))
+TaggedRow = tagged(FeatureRow)  # /predict's rows: requests are merged, each row keeps its id
 MAX_ROWS = 1_000  # per /predict request
 MAX_BATCH = MAX_ROWS  # adaptive batching merges requests up to this many rows (BentoML: 503 above)
 MAX_LATENCY_MS = 5_000  # BentoML answers 503 to a request it cannot serve within this
 MAX_BATCH_ROWS = 100_000  # per /predict_batch request or uploaded file
-MAX_PREDICT_BYTES = 8 * 2**20  # a /predict body: 1,000 rows of 8 KiB each; refused unread above
-Rows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
+Rows = Annotated[list[TaggedRow], Field(min_length=1, max_length=MAX_ROWS)]  # type: ignore[valid-type]
 BatchRows = Annotated[list[FeatureRow], Field(min_length=1, max_length=MAX_BATCH_ROWS)]  # type: ignore[valid-type]
 STRICT = ConfigDict(extra="forbid")  # a misspelt or extra key is refused, not ignored
 PredictRequest = create_model("PredictRequest", __config__=STRICT, rows=(Rows, ...))
@@ -87,6 +90,7 @@ class Predictor:
         self.classes = [str(label) for label in METADATA.get("classes", [])]
         self.version = str(METADATA["model_version"])
         self.log = PredictionLog.from_environment()
+        _SERVING[:] = [self]  # where this process's refusals are logged
         self.model: Any = None
         self.scorer: Routed | None = None
         self.load_error: str | None = None
@@ -138,10 +142,10 @@ class Predictor:
         if self.model is None:
             raise ServiceUnavailable(f"the model did not load: {self.load_error}")
 
-    def _logged(self, frame: pd.DataFrame, scores: Scores) -> Scores:
+    def _logged(self, frame: pd.DataFrame, scores: Scores, request_ids: Any) -> Scores:
         """Hand the batch to the prediction log; its table is built and written off the
         request's path."""
-        self.log.record(self.version, frame, partial(scores.columns, self.classes))
+        self.log.record(self.version, frame, partial(scores.columns, self.classes), request_ids)
         return scores
 
     @bentoml.api(
@@ -154,7 +158,8 @@ class Predictor:
         """One prediction per row, in order; concurrent requests are scored together."""
         self._require_model()
         frame = rows_to_frame(rows, self.schema)
-        scores = self._logged(frame, score_rows(self.scorer, frame))
+        ids = [row._request_id for row in rows]
+        scores = self._logged(frame, score_rows(self.scorer, frame), ids)
         probabilities = scores.probabilities or [None] * len(scores.predictions)
         return [
             Prediction(
@@ -184,7 +189,8 @@ class Predictor:
         return self._batch(frame)
 
     def _batch(self, frame: pd.DataFrame) -> BatchResponse:
-        scores = self._logged(frame, score_rows(self.scorer, frame))
+        request_id = REQUEST_ID.get()
+        scores = self._logged(frame, score_rows(self.scorer, frame), request_id)
         probabilities = scores.probabilities
         if probabilities is not None and scores.errors:  # JSON has no NaN: an error row gets []
             probabilities = [
@@ -195,6 +201,7 @@ class Predictor:
         return BatchResponse.model_construct(
             model_name=str(METADATA["registered_model"]),
             model_version=self.version,
+            request_id=request_id or "",
             rows=len(scores.predictions),
             classes=self.classes if probabilities is not None else [],
             predictions=scores.predictions,
@@ -218,30 +225,21 @@ class Predictor:
             metrics={k: float(v) for k, v in METADATA.get("metrics", {}).items()},
             ready=self.model is not None,
             load_error=self.load_error,
-            scorer=self._scorer_state(),
+            scorer=scorer_state(self.scorer, self.compiled_error, METADATA.get("scorer", {})),
             prediction_log=self.log.status(),
         )  # fmt: skip
 
-    def _scorer_state(self) -> dict[str, Any]:
-        """What scores requests here, and what packaging found when it compiled the model."""
-        scorer = self.scorer
-        return {
-            "serving": scorer.describe() if scorer else "none",
-            "compiled_not_used": self.compiled_error,
-            "compiled_failures": scorer.compiled_failures if scorer else 0,
-            "last_compiled_failure": scorer.last_failure if scorer else None,
-            "packaged": METADATA.get("scorer", {}),
-        }
+
+_SERVING: list[Predictor] = []  # this process's service (one per worker process)
+
+
+def _refused(request_id: str, reason: str) -> None:
+    for service in _SERVING:
+        service.log.refused(service.version, request_id, reason)
 
 
 # BentoML 1.4 rebuilds an output's JSON schema on every response just to learn its media type
 # (about 4% of a request); naming the type up front skips that.
 for _method in Predictor.apis.values():
     _method.output_spec.media_type = "application/json"
-JSON = "application/json"
-Predictor.add_asgi_middleware(ReadableErrors)
-Predictor.add_asgi_middleware(
-    JsonBodies, limits={"/predict": MAX_PREDICT_BYTES, "/predict_batch": MAX_UPLOAD_BYTES}
-)
-CONTENT_TYPES = {"/predict": JSON, "/predict_batch": JSON, "/predict_file": "multipart/form-data"}
-Predictor.add_asgi_middleware(ContentTypes, expected=CONTENT_TYPES)
+middleware.install(Predictor, _refused)
