@@ -66,14 +66,18 @@ def project_env(python: str | None = None) -> dict[str, str]:
 
 
 def make(
-    project: Path, *targets: str, python: str | None = None, timeout: float = 1800
+    project: Path,
+    *targets: str,
+    python: str | None = None,
+    timeout: float = 1800,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `make <targets>` in the project, capturing output (printed by callers on failure)."""
     make_bin = shutil.which("make") or "make"
     return subprocess.run(
         [make_bin, *targets],
         cwd=project,
-        env=project_env(python),
+        env={**project_env(python), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -64,13 +64,13 @@ def _project(registered, workdir: Path, **overrides):
 def test_clean_traffic_is_no_drift_and_drifted_traffic_names_its_columns(
     registered, workdir: Path
 ) -> None:
-    path, _, layout = _project(registered, workdir)
+    """The clean window in-process, the drifted one through the CLI (its exit status and lines)."""
+    path, params, layout = _project(registered, workdir)
     clean = _log(registered, workdir / "clean" / "predictions.parquet", _traffic(registered))
-    done = cli("monitor", "--params", str(path), "--log", str(clean), cwd=workdir)
-    assert done.returncode == 0, done.stdout + done.stderr
-    rows = 2 * len(registered[1])
-    assert done.stdout.startswith(f"monitor: no drift ({rows:,} rows, the last 7d)")
+    summary = monitor.run(params, layout, log=clean)
     found = json.loads((layout.monitoring / "monitor.json").read_text(encoding="utf-8"))
+    assert found == json.loads(json.dumps(summary))
+    assert found["window"]["rows"] == 2 * len(registered[1])
     assert found["status"] == "no drift" and found["model"]["version"] == "1"
     assert found["drifted_features"] == {} and found["reference"].startswith("version 1")
     page = (workdir / found["report"]).read_text(encoding="utf-8")
@@ -83,6 +83,8 @@ def test_clean_traffic_is_no_drift_and_drifted_traffic_names_its_columns(
     log = _log(registered, workdir / "drifted" / "predictions.parquet", drifted)
     done = cli("monitor", "--params", str(path), "--log", str(log), cwd=workdir)
     assert done.returncode == 3, done.stdout + done.stderr
+    rows = 2 * len(registered[1])
+    assert done.stdout.startswith(f"monitor: drift ({rows:,} rows, the last 7d)"), done.stdout
     found = json.loads((layout.monitoring / "monitor.json").read_text(encoding="utf-8"))
     _, frame = registered
     assert found["status"] == "drift"
