@@ -291,6 +291,7 @@ def test_each_logged_row_keeps_its_request_id_and_refusals_are_logged_by_theirs(
                 enumerate(pairs),
             ))  # fmt: skip
         _, batch, batch_id = _post(f"{url}/predict_batch", {"rows": rows[:3]}, None)
+        reused = [_post(f"{url}/predict", {"rows": pairs[0]}, "reused") for _ in range(2)]
         refused = _post(f"{url}/predict", {"rows": [{"no such column": 1}]}, "not a token!")
         unread = send(f"{url}/predict_batch", b"rows", "text/plain")
     for index, (status, _, echoed) in enumerate(answers):
@@ -304,6 +305,11 @@ def test_each_logged_row_keeps_its_request_id_and_refusals_are_logged_by_theirs(
         assert mine["row"].tolist() == [0, 1]
         assert mine["output.prediction"].tolist() == [row["prediction"] for row in body]
     assert scored[scored["request_id"] == batch_id]["row"].tolist() == [0, 1, 2]
+    # a client's id is theirs to reuse: each request still has a key of its own
+    assert [status for status, _, echoed in reused if echoed == "reused"] == [200, 200]
+    again = scored[scored["request_id"] == "reused"]
+    assert again["row"].tolist() == [0, 1, 0, 1] and again["request"].nunique() == 2
+    assert logged["request"].str.fullmatch("[0-9a-f]{32}").all()
     refusals = logged[logged["output.refused"].notna()]
     assert refusals["request_id"].iloc[0] == refused[2]
     reasons = refusals["output.refused"].tolist()

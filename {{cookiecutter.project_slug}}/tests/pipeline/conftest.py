@@ -27,9 +27,12 @@ def trained(project: tuple[Params, Layout]) -> tuple[Params, Layout]:
     return params, layout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
-    """A store whose @production model, version 1, was trained on the sample; the sample."""
+    """A store whose @production model, version 1, was trained on the sample; the sample.
+
+    Built once per test process and shared: tests may add runs and versions under aliases of
+    their own, never move @production or change version 1."""
     root = tmp_path_factory.mktemp("registered")
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

@@ -20,11 +20,12 @@ ALLOWED = {
     "serving": set(),
     "gates": set(),
     "monitoring": {"gates", "serving"},
+    "batch": {"gates", "serving"},
     "stages": {"gates", "serving"},
     "pipeline": {"stages", "gates"},
-    "bench": {"pipeline", "gates", "stages", "serving", "monitoring"},
+    "bench": {"pipeline", "gates", "stages", "serving", "monitoring", "batch"},
     "release": {"serving"},
-    "cli": {"pipeline", "stages", "gates", "serving", "bench", "release", "monitoring"},
+    "cli": {"pipeline", "stages", "gates", "serving", "bench", "release", "monitoring", "batch"},
     "__main__": {"cli"},
 }
 MAX_LINES = 250

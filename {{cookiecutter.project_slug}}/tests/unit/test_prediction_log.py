@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.serving.prediction_log import (
 from {{ cookiecutter.package_name }}.serving.process import (
     serving_environment,
 )
+from {{ cookiecutter.package_name }}.serving.request_ids import RequestId
 
 ROWS = [{"size": 1.5, "colour": "red"}, {"size": 2.0, "colour": "blue"}]
 OUTPUTS = [
@@ -211,6 +212,26 @@ def test_each_row_keeps_its_request_id_and_place_and_refusals_are_rows(
     refused = table["output.refused"].tolist()
     assert all(pd.isna(value) for value in refused[:-1])
     assert refused[-1] == "400: rows[0].size: Input should be a valid number"
+
+
+def test_a_reused_client_id_keeps_each_requests_rows_apart_and_refusals_keep_types(
+    tmp_path: Path,
+) -> None:
+    """Two requests merged by batching that a client sent with one id: numbered by their own
+    keys (0, 1 and 0, 1, not 0 to 3); a refusal's empty inputs leave number columns numbers."""
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    first, second = RequestId("same", "k1"), RequestId("same", "k2")
+    log.refused("7", RequestId("x", "k0"), "400: rows.0.size: Field required")
+    log.record("7", [*ROWS, *ROWS], [{"prediction": n} for n in range(4)],
+               [first, first, second, second])  # fmt: skip
+    log.close()
+    table = pd.read_parquet(tmp_path)
+    assert table["request_id"].tolist() == ["x", "same", "same", "same", "same"]
+    assert table["request"].tolist() == ["k0", "k1", "k1", "k2", "k2"]
+    assert table["row"].tolist() == [0, 0, 1, 0, 1]
+    numbers = [name for name, value in ROWS[0].items() if isinstance(value, int | float)]
+    assert numbers and all(table[f"inputs.{name}"].dtype.kind == "f" for name in numbers)
+    assert table[f"inputs.{numbers[0]}"].isna().tolist() == [True, False, False, False, False]
 
 
 def test_request_ids_of_another_length_are_refused_by_the_writer_not_the_caller(

@@ -19,30 +19,14 @@ from pathlib import Path
 
 import joblib
 import pandas as pd
-import yaml
 
 from ..config import Params, load_params
 from ..layout import Layout
-from ..pipeline import run_stage
 from ..serving.log_rows import write_part
 from ..serving.prediction_log import PARQUET_ROWS_PER_FILE
-from ..stages import STAGES
 from ..stages.extract import load_source
 from .child import run_child
-
-# every stage up to a registered model, but the profile (not needed) and the bento (slow)
-TO_REGISTER = tuple(stage for stage in STAGES if stage not in {"analyse", "package"})
-
-
-def _register(params: Params, root: Path) -> Params:
-    raw = params.model_dump(mode="json")
-    raw["mlflow"]["tracking_uri"] = f"sqlite:///{root / 'mlflow.db'}"
-    raw["validation"]["contract"] = "contract.json"
-    (root / "params.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-    scratch = load_params(root / "params.yaml")
-    for stage in TO_REGISTER:
-        run_stage(stage, scratch, Layout(root))
-    return scratch
+from .scratch import registered_project
 
 
 def _write_log(params: Params, root: Path, source: pd.DataFrame, rows: int) -> Path:
@@ -69,7 +53,7 @@ def measure(params: Params, layout: Layout, sizes: tuple[int, ...]) -> dict[int,
     source = load_source(params.data, layout.root)
     with tempfile.TemporaryDirectory(prefix="bench-monitor-") as scratch:
         root = Path(scratch)
-        scratch_params = _register(params, root)
+        scratch_params = registered_project(params, root)
         results = {}
         for rows in sizes:
             log = _write_log(scratch_params, root, source, rows)

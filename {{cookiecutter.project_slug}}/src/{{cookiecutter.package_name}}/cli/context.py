@@ -18,6 +18,10 @@ ParamsOption = Annotated[
     Path, typer.Option("--params", "-p", help="Params file; paths resolve from its folder.")
 ]
 DEFAULT_PARAMS = Path("params.yaml")
+LogOption = Annotated[
+    Path | None,
+    typer.Option(help="The prediction log (default: PREDICTION_LOG, or the service's)"),
+]
 
 
 @contextmanager

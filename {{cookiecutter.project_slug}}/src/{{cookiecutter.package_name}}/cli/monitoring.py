@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .context import DEFAULT_PARAMS, ParamsOption, project, reported_errors
+from .context import DEFAULT_PARAMS, LogOption, ParamsOption, project, reported_errors
 
 app = typer.Typer()
 
@@ -22,10 +22,7 @@ def monitor(
     last: Annotated[
         int | None, typer.Option(min=1, help="The newest N rows instead of a time window")
     ] = None,
-    log: Annotated[
-        Path | None,
-        typer.Option(help="The prediction log (default: PREDICTION_LOG, or the service's)"),
-    ] = None,
+    log: LogOption = None,
     labels: Annotated[
         Path | None,
         typer.Option(help="CSV/Parquet of request_id, row and the target: live metrics"),

@@ -9,6 +9,7 @@ says so; a store that cannot be read fails the gate rather than waving the data 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from .report import CheckOutcome, not_run
 
 SUITE = "Reference Drift"
 REPORT_KEY = "reference_drift"
-FOLDER = "reference"  # the run's artifact folder: sample.parquet and manifest.json
+FOLDER = "reference"  # the run's artifact folder: sample.parquet, manifest.json and the schema
+SCHEMA_FILE = "feature_schema.json"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Reference:
     version: str
     alias: str
     frame: pd.DataFrame
+    schema: dict[str, Any] | None = None  # the features' kinds, nullable ones, classes
 
     @property
     def note(self) -> str:
@@ -92,12 +95,14 @@ def stored_reference(
                 tracking_uri(params, root), version.run_id, FOLDER, Path(scratch)
             )
             frame = pd.read_parquet(Path(scratch) / FOLDER / "sample.parquet")
+            schema_file = Path(scratch) / FOLDER / SCHEMA_FILE
+            schema = json.loads(schema_file.read_text("utf-8")) if schema_file.is_file() else None
         except Exception as exc:  # listed, yet gone or damaged: nothing can vouch for the data
             return _failed(
                 f"the reference of version {number} (@{alias}) cannot be read: {_reason(exc)}",
                 suite,
             )
-    return Reference(number, alias, frame)
+    return Reference(number, alias, frame, schema)
 
 
 def comparable(reference: Reference, new: pd.DataFrame, target: str) -> list[str] | CheckOutcome:

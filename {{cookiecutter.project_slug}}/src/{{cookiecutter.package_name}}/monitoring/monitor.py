@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,19 @@ from ..gates.report import GateReport
 from ..gates.runner import quiet_deepchecks
 from ..layout import Layout
 from ..schema import categorical_columns, infer_schema
-from ..serving.prediction_log import DEFAULT_PATH
+from ..serving.process import located
 from ..thresholds import duration
 from ..tracking import client, mlflow_module, start_experiment
 from . import drift, live, summary, traffic
 from .window import Window, read_window
 
 
-def log_path(params: Params, layout: Layout) -> Path:
-    """PREDICTION_LOG (as the service reads it), else the service's default, from the root."""
-    path = Path(os.environ.get("PREDICTION_LOG") or DEFAULT_PATH)
-    return path if path.is_absolute() else layout.root / path
+def log_path(layout: Layout) -> Path:
+    """The service's log as seen from the project (serving/process.py decides it)."""
+    where = located(layout.root)
+    if where == "off":
+        raise PipelineError("monitor: PREDICTION_LOG is off, so nothing was logged: name --log")
+    return Path(where)
 
 
 def _describe(span: str, last: int | None) -> str:
@@ -57,7 +58,7 @@ def run(
         length = duration(span)
     except ValueError as exc:
         raise PipelineError(f"--window: {exc}") from None
-    window = read_window(log or log_path(params, layout), length, last, now)
+    window = read_window(log or log_path(layout), length, last, now)
     found: dict[str, Any] = {
         "window": {
             "rows": len(window.rows),
@@ -88,6 +89,8 @@ def run(
             f"{minimum:,} (monitoring.min_rows) give a verdict on drift: widen --window or "
             "wait for traffic"
         )
+        if labels is not None:
+            found["reason"] += f" (--labels {labels} was not read: no verdict to add it to)"
     else:
         scored_window = Window(scored, window.files, window.since)
         found.update(_compare(params, layout, scored_window, found["model"]["version"], report,
@@ -124,6 +127,11 @@ def _compare(
     missing = [column for column in ref.columns if column not in features.columns]
     if missing:
         raise PipelineError(f"monitor: the log has no column(s) {missing[:5]} the model takes")
+    labelled = None
+    if labels is not None:  # checked before the suite runs: a bad file fails in a second
+        target = params.data.target
+        kind = stored.frame[target].dtype if target in stored.frame else object
+        labelled = live.read_labels(labels, target, kind, getattr(model, "classes_", None))
     categorical = categorical_columns(infer_schema(ref), params.data.categorical)
     scores = drift.compare(
         params,
@@ -136,15 +144,9 @@ def _compare(
         report,
     )
     metrics: dict[str, Any] | None = None
-    if labels is not None:
-        kind = (
-            stored.frame[params.data.target].dtype if params.data.target in stored.frame else object
-        )
+    if labelled is not None:
         tested = client(params, layout.root).get_run(model_version.run_id).data.metrics
-        metrics, decay = live.compare(
-            params, model, window.rows, live.read_labels(labels, params.data.target, kind),
-            shared, tested,
-        )  # fmt: skip
+        metrics, decay = live.compare(params, model, window.rows, labelled, shared, tested)
         report.checks.append(decay)
     threshold = params.monitoring.max_feature_drift
     drifted = {

@@ -4,6 +4,7 @@ have no inputs. Each refusal is one row of the log, with its reason (serving/req
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ from .window import OUTPUT
 
 REFUSED = f"{OUTPUT}refused"
 SUITE = "Monitoring"
+NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?")
 
 
 def split(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -25,17 +27,29 @@ def split(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def requests(scored: pd.DataFrame) -> int:
-    """How many requests the scored rows came from (a row logged without an id counts as one)."""
-    if "request_id" not in scored.columns:
+    """How many requests the scored rows came from: by each request's own key (`request`),
+    else by its id; a row logged without either counts as one."""
+    column = next((name for name in ("request", "request_id") if name in scored.columns), None)
+    if column is None:
         return len(scored)
-    ids = scored["request_id"]
-    return int(ids.nunique() + ids.isna().sum())
+    keys = scored[column]
+    return int(keys.nunique() + keys.isna().sum())
+
+
+def _kind(reason: str) -> str:
+    """A refusal's reason with its numbers (row, position, size) as `#`: one kind of refusal
+    reads as one line however many rows it named."""
+    status, _, said = reason.partition(": ")
+    return f"{status}: {NUMBER.sub('#', said)}" if said else reason
 
 
 def refusals(scored: pd.DataFrame, refused: pd.DataFrame) -> dict[str, Any]:
     answered, count = requests(scored), len(refused)
     total = answered + count
-    reasons = refused[REFUSED].value_counts().head(5) if count else pd.Series(dtype=int)
+    if count:
+        reasons = refused[REFUSED].astype(str).map(_kind).value_counts().head(5)
+    else:
+        reasons = pd.Series(dtype=int)
     return {
         "requests": total,
         "refused": count,

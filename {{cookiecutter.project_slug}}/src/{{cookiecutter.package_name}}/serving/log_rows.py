@@ -20,17 +20,32 @@ def rows_in(batches: list[Batch]) -> int:
 
 
 def request_columns(ids: Any, count: int) -> dict[str, np.ndarray]:
-    """Each row's `request_id` and `row` (its place in that request), the key labels are
-    joined on: from one id (the rows of one request), one id per row (requests merged by
-    adaptive batching, each one's rows together and in order), or None (not known)."""
-    if ids is None or isinstance(ids, str):
-        return {"request_id": np.full(count, ids, dtype=object), "row": np.arange(count)}
-    ids = np.asarray(ids, dtype=object)
-    if len(ids) != count:
-        raise ValueError(f"{count} rows but {len(ids)} request ids")
+    """Each row's `request_id`, `request` (the request's own key) and `row` (its place in that
+    request): labels are joined on (request_id, row), requests are counted by `request`.
+
+    `ids`: one for the batch (the rows of one request) or one per row (requests merged by
+    adaptive batching, each one's rows together and in order), each a RequestId (the id a
+    client sees and the key minted for the request), a plain id that is its own key, or None
+    (not known)."""
+    if ids is None or isinstance(ids, str | tuple):
+        shown, key = _id_and_key(ids)
+        return {"request_id": np.full(count, shown, dtype=object),
+                "request": np.full(count, key, dtype=object), "row": np.arange(count)}  # fmt: skip
+    pairs = [_id_and_key(one) for one in ids]
+    if len(pairs) != count:
+        raise ValueError(f"{count} rows but {len(pairs)} request ids")
+    shown = np.array([one for one, _ in pairs], dtype=object)
+    keys = np.array([key for _, key in pairs], dtype=object)
     index = np.arange(count)
-    first = np.r_[True, ids[1:] != ids[:-1]] if count else np.zeros(0, dtype=bool)
-    return {"request_id": ids, "row": index - np.maximum.accumulate(np.where(first, index, 0))}
+    first = np.r_[True, keys[1:] != keys[:-1]] if count else np.zeros(0, dtype=bool)
+    rows = index - np.maximum.accumulate(np.where(first, index, 0))
+    return {"request_id": shown, "request": keys, "row": rows}
+
+
+def _id_and_key(one: Any) -> tuple[str | None, str | None]:
+    if one is None or isinstance(one, str):
+        return one, one
+    return one[0], one[1]  # a RequestId
 
 
 def _frame(values: Any) -> pd.DataFrame:
@@ -44,7 +59,7 @@ def _frame(values: Any) -> pd.DataFrame:
 
 
 def _frames(batches: list[Batch]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Many requests' heads (at, model_version, request_id, row), inputs and outputs as three
+    """Many requests' heads (at, model_version, request_id, request, row), inputs and outputs as three
     frames of equal length (pandas writes them fast, in C)."""
     heads, frames, results = [], [], []
     for at, version, inputs, outputs, ids in batches:
@@ -68,7 +83,7 @@ def _json_rows(frame: pd.DataFrame) -> list[str]:
 
 
 def as_json_lines(batches: list[Batch]) -> str:
-    """One JSON object per row: {"at", "model_version", "request_id", "row", "inputs": {...},
+    """One JSON object per row: {"at", "model_version", "request_id", "request", "row", "inputs": {...},
     "output": {...}}."""
     heads, frame, result = _frames(batches)
     prefixes = [head[:-1] for head in _json_rows(heads)]
@@ -120,7 +135,7 @@ class PendingRows:
     def __init__(self) -> None:
         self.heads: list[tuple[str, str, int]] = []  # (at, model_version, rows) per batch
         self.columns: dict[str, list[np.ndarray]] = {}
-        self.text: set[str] = {"request_id"}
+        self.text: set[str] = {"request_id", "request"}
         self.rows = 0
 
     def add(self, at: str, version: str, inputs: Any, outputs: Any, ids: Any) -> None:
@@ -134,28 +149,46 @@ class PendingRows:
             raise ValueError(f"{count} input rows but outputs of another length")
         for name, parts in self.columns.items():  # absent from this batch: missing
             if name not in arrays:
-                parts.append(np.full(count, None, dtype=object))
+                parts.append(_Gap(count))
         for name, values in arrays.items():
             if name not in self.columns:  # new with this batch: missing before it
-                self.columns[name] = [np.full(self.rows, None, dtype=object)] if self.rows else []
+                self.columns[name] = [_Gap(self.rows)] if self.rows else []
             self.columns[name].append(values)
         self.heads.append((at, version, count))
         self.rows += count
 
     def table(self) -> pd.DataFrame:
-        """The records as flat columns: at, model_version, request_id, row, inputs.<feature>,
+        """The records as flat columns: at, model_version, request_id, request, row, inputs.<feature>,
         output.<key>."""
         counts = [count for _, _, count in self.heads]
         table = pd.DataFrame(
             {
                 "at": np.repeat([at for at, _, _ in self.heads], counts),
                 "model_version": np.repeat([version for _, version, _ in self.heads], counts),
-                **{name: np.concatenate(parts) for name, parts in self.columns.items()},
+                **{name: _column(parts) for name, parts in self.columns.items()},
             }
         )
         for name in self.text:
             table[name] = table[name].astype("string")
         return table
+
+
+class _Gap(int):
+    """Rows of batches without this column, filled once the column's type is known."""
+
+
+def _column(parts: list[Any]) -> np.ndarray:
+    """A column's parts joined, its gaps missing values of its own type: NaN in a column of
+    numbers (a refused request's row must not make every feature a column of objects)."""
+    values = [part for part in parts if not isinstance(part, _Gap)]
+    if len(values) == len(parts):
+        return np.concatenate(parts)
+    numeric = values and all(part.dtype.kind in "fiu" for part in values)
+    dtype = np.result_type(np.float64, *values) if numeric else np.dtype(object)
+    gap = np.nan if numeric else None
+    return np.concatenate(
+        [np.full(part, gap, dtype=dtype) if isinstance(part, _Gap) else part for part in parts]
+    )
 
 
 def joined(tables: list[pd.DataFrame]) -> pd.DataFrame:

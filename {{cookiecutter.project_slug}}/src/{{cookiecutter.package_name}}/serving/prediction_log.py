@@ -128,7 +128,7 @@ class PredictionLog:
             return
         self._queue.put_nowait((at, model_version, inputs, outputs, request_ids))
 
-    def refused(self, model_version: str, request_id: str, reason: str) -> None:
+    def refused(self, model_version: str, request_id: Any, reason: str) -> None:
         """One row for a request the service refused: no inputs, `output.refused` says why;
         `monitor` counts them (a client sending what the model cannot take is a drift too)."""
         self.record(

@@ -41,10 +41,16 @@ def serving_environment() -> dict[str, str]:
     The service runs from inside its bento, so a relative path would put the log in the bento
     store; resolved here, it lands under the folder serving was started from.
     """
+    return {**os.environ, "PREDICTION_LOG": located(Path.cwd())}
+
+
+def located(root: Path) -> str:
+    """Where the service logs, seen from `root`: PREDICTION_LOG (a relative path from `root`)
+    or the service's default; "off" when it is set empty or to off."""
     target = os.environ.get("PREDICTION_LOG", DEFAULT_PATH)
-    if target not in {"", "off"} and not Path(target).is_absolute():
-        target = str(Path.cwd() / target)
-    return {**os.environ, "PREDICTION_LOG": target}
+    if target in {"", "off"}:
+        return "off"
+    return target if Path(target).is_absolute() else str(root / target)
 
 
 def http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple[int, Any]:

@@ -34,7 +34,7 @@ from . import middleware
 from .compiled import TOLERANCE
 from .names import BENTO_MODEL_NAME
 from .prediction_log import PredictionLog
-from .request_ids import REQUEST_ID, tagged
+from .request_ids import REQUEST_ID, RequestId, tagged
 from .responses import BatchResponse, Metadata, Prediction, Scores
 from .scorers import CompiledScorer, Routed, SklearnScorer, agree, scorer_state, stored_compiled
 from .scoring import score, score_rows
@@ -189,8 +189,8 @@ class Predictor:
         return self._batch(frame)
 
     def _batch(self, frame: pd.DataFrame) -> BatchResponse:
-        request_id = REQUEST_ID.get()
-        scores = self._logged(frame, score_rows(self.scorer, frame), request_id)
+        request = REQUEST_ID.get()
+        scores = self._logged(frame, score_rows(self.scorer, frame), request)
         probabilities = scores.probabilities
         if probabilities is not None and scores.errors:  # JSON has no NaN: an error row gets []
             probabilities = [
@@ -201,7 +201,7 @@ class Predictor:
         return BatchResponse.model_construct(
             model_name=str(METADATA["registered_model"]),
             model_version=self.version,
-            request_id=request_id or "",
+            request_id=request.id if request else "",
             rows=len(scores.predictions),
             classes=self.classes if probabilities is not None else [],
             predictions=scores.predictions,
@@ -233,9 +233,9 @@ class Predictor:
 _SERVING: list[Predictor] = []  # this process's service (one per worker process)
 
 
-def _refused(request_id: str, reason: str) -> None:
+def _refused(request: RequestId, reason: str) -> None:
     for service in _SERVING:
-        service.log.refused(service.version, request_id, reason)
+        service.log.refused(service.version, request, reason)
 
 
 # BentoML 1.4 rebuilds an output's JSON schema on every response just to learn its media type

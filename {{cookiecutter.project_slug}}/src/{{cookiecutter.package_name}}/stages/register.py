@@ -6,6 +6,7 @@ A passing model becomes a new version of the registered model with the alias fro
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from ..config import Params
 from ..data_versions import REFERENCE_ROWS, reference_sample
 from ..errors import GateFailedError, PipelineError
+from ..gates.reference import SCHEMA_FILE
 from ..gitinfo import current_commit, is_dirty
 from ..layout import Layout, read_json, require, write_json
 from ..tracking import shown_tracking_uri, start_experiment
@@ -74,6 +76,7 @@ def log_training_data(mlflow: Any, params: Params, layout: Layout) -> None:
     with tempfile.TemporaryDirectory(prefix="reference-") as scratch:
         folder = Path(scratch)
         reference.to_parquet(folder / "sample.parquet", index=False)
+        shutil.copyfile(require(layout.feature_schema, "train"), folder / SCHEMA_FILE)
         write_json(
             folder / "manifest.json",
             {**dataset, "split": "train", **counts, "reference_max_rows": REFERENCE_ROWS},

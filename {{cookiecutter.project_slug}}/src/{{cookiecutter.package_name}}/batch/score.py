@@ -1,0 +1,212 @@
+"""`score`: a file or folder of rows scored by a registered model (`@production` unless another
+alias is named), a chunk at a time, with the service's checks, scorer and prediction log.
+
+Each row is checked as the service checks an upload (serving/table_input.py), so a bad cell gets
+the service's message, here with its file and row. The predictions file holds each row's id
+(the `--id` column's value, else `<run>:<row>`, the row's place across the whole input) and
+its answer; the prediction log gets the same rows under the same ids as `request_id`, so
+`monitor` sees batch traffic and labels join on those ids. Nothing is written where a reader
+looks until the whole input is scored.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Params
+from ..errors import PipelineError
+from ..gates.reference import Reference, stored_reference
+from ..layout import Layout
+from ..serving.prediction_log import PredictionLog
+from ..serving.process import located
+from ..serving.request_ids import RequestId
+from ..serving.responses import Scores
+from ..serving.scorers import Routed, SklearnScorer
+from ..serving.scoring import score_rows
+from ..serving.table_input import TableError, check_table
+from ..tracking import mlflow_module, shown_tracking_uri, version_by_alias
+from . import CHUNK_ROWS
+from .chunks import Chunk, chunks, parts
+from .outputs import PredictionsFile
+
+ROW = re.compile(r"^(.*)\bat row (\d+)", re.DOTALL)  # the last "at row N": a cell may say it too
+Progress = Callable[[int, int, Path], None]  # (rows scored so far, of all rows, file being read)
+
+
+@dataclass(frozen=True)
+class Model:
+    version: str
+    alias: str
+    scorer: Routed
+    schema: dict[str, str]
+    nullable: set[str]
+    classes: list[str]
+
+
+def load(params: Params, layout: Layout, alias: str) -> Model:
+    """`models:/<name>@<alias>` with the feature schema its run stored."""
+    name = params.registry.model_name
+    version = version_by_alias(params, layout.root, alias)
+    if version is None:
+        raise PipelineError(
+            f"score: no model at models:/{name}@{alias} in "
+            f"{shown_tracking_uri(params, layout.root)} (release one, or name --alias)"
+        )
+    stored = stored_reference(params, layout.root, version, alias, "Batch Scoring")
+    if not isinstance(stored, Reference) or stored.schema is None:
+        why = stored.details if not isinstance(stored, Reference) else "no feature schema stored"
+        raise PipelineError(f"score: version {version.version} (@{alias}): {why}")
+    model = mlflow_module(params, layout.root).sklearn.load_model(f"models:/{name}@{alias}")
+    return Model(
+        str(version.version),
+        alias,
+        Routed(SklearnScorer(model), None),  # chunks are large: scikit-learn's batch path
+        stored.schema["features"],
+        set(stored.schema.get("nullable", ())),
+        [str(label) for label in stored.schema.get("classes", [])],
+    )
+
+
+def _checked(chunk: Chunk, model: Model, id_column: str | None) -> tuple[pd.DataFrame, Any]:
+    """The chunk's features in schema types and its ids; a bad cell is named as the service
+    names it, with the file and the row's place in it."""
+    frame = chunk.frame
+    if id_column is not None:
+        if id_column not in frame.columns:
+            raise PipelineError(f"score: {chunk.file}: no --id column {id_column!r}")
+        ids = frame[id_column].astype(str).to_numpy()
+        frame = frame.drop(columns=[id_column])
+    else:
+        ids = None
+    try:
+        return check_table(frame, model.schema, model.nullable), ids  # type: ignore[arg-type]
+    except TableError as error:
+        message = ROW.sub(
+            lambda found: f"{found[1]}at row {int(found[2]) + chunk.start}", str(error)
+        )
+        raise PipelineError(f"score: {chunk.file}: {message}") from error
+
+
+def _answers(scores: Scores, model: Model) -> dict[str, Any]:
+    columns: dict[str, Any] = {"prediction": scores.predictions}
+    if scores.probabilities is not None and model.classes:
+        matrix = np.asarray(scores.probabilities, dtype=float).reshape(len(scores.predictions), -1)
+        for index, label in enumerate(model.classes):
+            columns[f"probability.{label}"] = matrix[:, index]
+    errors = [None] * len(scores.predictions)
+    for index, why in scores.errors.items():
+        errors[index] = why
+    columns["error"] = pd.array(errors, dtype="string")
+    return columns
+
+
+def _check_all(files: list[Path], model: Model, id_column: str | None, rows: int) -> int:
+    """A first pass over the whole input: every row checked, none scored or logged, so a bad
+    cell in the last chunk leaves no trace of the first ones; returns the row count."""
+    total = 0
+    for file in files:
+        for chunk in chunks(file, rows):
+            total += len(_checked(chunk, model, id_column)[0])
+    return total
+
+
+def run(
+    params: Params,
+    layout: Layout,
+    source: Path,
+    out: Path,
+    alias: str = "production",
+    id_column: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    log: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Score every row of `source` into `out`; returns the run's summary."""
+    files = parts(source)
+    if out.resolve() in {path.resolve() for path in files}:
+        raise PipelineError(f"score: --out {out} is the input itself")
+    written = PredictionsFile(out)  # a wrong suffix is refused before anything is read
+    model = load(params, layout, alias)
+    batch = uuid.uuid4().hex
+    sink = PredictionLog(str(log) if log else located(layout.root))
+    begun, rows, errors = time.perf_counter(), 0, 0
+    try:
+        try:
+            total = _check_all(files, model, id_column, chunk_rows)
+        except PipelineError as refused:  # counted by `monitor` as the service counts a 400
+            sink.refused(model.version, RequestId(batch, batch), f"400: {refused}")
+            raise
+        if total == 0:
+            raise PipelineError(f"score: {source}: no rows")
+        with written:
+            for file in files:
+                for chunk in chunks(file, chunk_rows):
+                    features, ids = _checked(chunk, model, id_column)
+                    keys = [f"{batch}:{rows + i}" for i in range(len(features))]
+                    shown = keys if ids is None else ids
+                    scores = score_rows(model.scorer, features)
+                    answers = _answers(scores, model)
+                    requests = [RequestId(*pair) for pair in zip(shown, keys, strict=True)]
+                    sink.record(model.version, features, answers, requests)
+                    sink.flush(timeout=120)  # the log keeps pace: memory stays one chunk's
+                    written.write(pd.DataFrame({id_column or "request_id": shown, **answers}))
+                    rows += len(features)
+                    errors += len(scores.errors)
+                    if progress is not None:
+                        progress(rows, total, file)
+    finally:
+        sink.close()
+    return {
+        "model": {"name": params.registry.model_name, "version": model.version, "alias": alias},
+        "input": str(source),
+        "files": len(files),
+        "out": str(out),
+        "rows": rows,
+        "row_errors": errors,
+        "batch": batch,
+        "seconds": round(time.perf_counter() - begun, 2),
+        "prediction_log": {
+            "path": sink.sink,
+            "written": sink.written,
+            "dropped": sink.dropped,
+            "error": sink.last_error,
+        },
+    }
+
+
+def terminal(found: dict[str, Any]) -> list[str]:
+    model, log = found["model"], found["prediction_log"]
+    lines = [
+        f"score: {found['rows']:,} rows of {found['input']} scored by {model['name']} version "
+        f"{model['version']} (@{model['alias']}) in {found['seconds']:.1f} s -> {found['out']}"
+    ]
+    if found["row_errors"]:
+        lines.append(f"  {found['row_errors']:,} rows the model could not score: see `error`")
+    if log["dropped"]:
+        lost = f"{log['dropped']:,} rows not logged: {log['error']}"
+        lines.append(f"  prediction log {log['path']}: {lost}")
+    else:
+        lines.append(f"  logged to {log['path']} (batch {found['batch']})")
+    return lines
+
+
+def stderr_progress(rows: int, total: int, file: Path) -> None:
+    """A bar redrawn in place on a terminal; a line per chunk in a log (no control codes)."""
+    done = rows / total if total else 1.0
+    said = f"score: {rows:,} of {total:,} rows ({done:.0%}, {file.name})"
+    if sys.stderr.isatty():
+        bar = "#" * int(done * 30)
+        end = "\n" if rows >= total else ""
+        print(f"\r[{bar:<30}] {said}", end=end, file=sys.stderr, flush=True)
+    else:
+        print(said, file=sys.stderr, flush=True)
