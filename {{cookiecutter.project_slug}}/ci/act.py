@@ -4,13 +4,18 @@
     python ci/act.py push --job pipeline          # one job of it
     python ci/act.py tag v1.2.0-rc.1              # release.yml, as on pushing that tag
     python ci/act.py dispatch rollback environment=production version=v1.1.0
+    python ci/act.py dispatch retrain reason=new-data
+    python ci/act.py schedule monitor             # monitor.yml, as its schedule starts it
 
 Jobs run on this machine (`-P ubuntu-latest=-self-hosted`). Actions that need GitHub's hosted
 services are replaced by the stand-ins in ci/stand-ins/, matched by the commit each workflow
 pins; actions/checkout is act's own. Secrets and variables come from the environment: when set,
 MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD and ARTIFACT_STORE become
-the workflows' secrets, and CONTAINER_ENGINE, IMAGE_REPOSITORY and REGISTRY_USERNAME their
-variables (`vars.*`).
+the workflows' secrets, and CONTAINER_ENGINE, IMAGE_REPOSITORY, REGISTRY_USERNAME and
+PREDICTION_LOG their variables (`vars.*`). GITHUB_TOKEN becomes the run's token, and
+GITHUB_API_URL and GITHUB_REPOSITORY, when set, are where the jobs' GitHub API calls go and the
+owner/name they name (a stand-in for GitHub's API: there is none offline; act would take the
+origin remote's path for the repository).
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ SECRETS = (
     "MLFLOW_TRACKING_USERNAME",
     "MLFLOW_TRACKING_PASSWORD",
     "ARTIFACT_STORE",
+    "GITHUB_TOKEN",
 )
-VARIABLES = ("CONTAINER_ENGINE", "IMAGE_REPOSITORY", "REGISTRY_USERNAME")
+VARIABLES = ("CONTAINER_ENGINE", "IMAGE_REPOSITORY", "REGISTRY_USERNAME", "PREDICTION_LOG")
 USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 
 
@@ -71,12 +77,15 @@ def event(kind: str, args: list[str]) -> tuple[str, Path, dict]:
         workflow, *pairs = args
         inputs = dict(pair.split("=", 1) for pair in pairs)
         return "workflow_dispatch", WORKFLOWS / f"{workflow}.yml", {"inputs": inputs}
-    sys.exit(f"unknown event {kind!r}: use push, tag or dispatch")
+    if kind == "schedule":
+        (workflow,) = args
+        return "schedule", WORKFLOWS / f"{workflow}.yml", {"schedule": "scheduled"}
+    sys.exit(f"unknown event {kind!r}: use push, tag, dispatch or schedule")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["push", "tag", "dispatch"])
+    parser.add_argument("kind", choices=["push", "tag", "dispatch", "schedule"])
     parser.add_argument("args", nargs="*")
     parser.add_argument("--job", help="run only this job of the workflow")
     options = parser.parse_args()
@@ -87,10 +96,11 @@ def main() -> int:
         event_file.write_text(json.dumps(payload), encoding="utf-8")
         env_file = Path(scratch) / "env"
         local = Path(os.environ.get("LOCAL_OUTPUTS", ROOT / ".act"))
-        env_file.write_text(
-            f"LOCAL_ARTIFACTS={local / 'artifacts'}\nLOCAL_RELEASES={local / 'releases'}\n",
-            encoding="utf-8",
-        )
+        lines = [f"LOCAL_ARTIFACTS={local / 'artifacts'}", f"LOCAL_RELEASES={local / 'releases'}"]
+        for passed in ("GITHUB_API_URL", "GITHUB_REPOSITORY"):  # act's is the origin's path
+            if os.environ.get(passed):
+                lines.append(f"{passed}={os.environ[passed]}")
+        env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         command = [
             act_binary(), name,
             "-W", str(workflow),

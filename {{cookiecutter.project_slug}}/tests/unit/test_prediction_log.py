@@ -154,6 +154,8 @@ def test_a_relative_log_path_is_made_absolute_for_the_server(
     for kept in ("off", "/var/log/model/p.parquet"):
         monkeypatch.setenv("PREDICTION_LOG", kept)
         assert serving_environment()["PREDICTION_LOG"] == kept
+    monkeypatch.setenv("PREDICTION_LOG", "")  # a workflow's unset variable: the default
+    assert serving_environment()["PREDICTION_LOG"] == str(default)
 
 
 def test_parquet_parts_with_and_without_errors_read_as_one_table(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import batch, monitoring, pipeline, release, serving
+from . import batch, candidates, monitoring, pipeline, release, serving
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -19,4 +19,5 @@ app.add_typer(pipeline.app)
 app.add_typer(serving.app)
 app.add_typer(batch.app)
 app.add_typer(monitoring.app)
+release.app.add_typer(candidates.app)
 app.add_typer(release.app, name="release")

@@ -30,12 +30,16 @@ def monitor(
 ) -> None:
     """Compare a window of the prediction log with the serving model's training reference."""
     from ..monitoring import monitor as monitoring
-    from ..monitoring.summary import EXIT_CODES, terminal
+    from ..monitoring.summary import EXIT_CODES, markdown, terminal
+    from ..release import github
 
     with project(params) as (config, layout), reported_errors():
         found = monitoring.run(config, layout, span=window, last=last, log=log, labels=labels)
     for line in terminal(found):
         typer.echo(line)
+    # a workflow acts on the verdict (monitor.yml starts retraining on drift)
+    github.set_outputs(verdict=found["status"].replace(" ", "-"))
+    github.append_summary(markdown(found))
     raise typer.Exit(EXIT_CODES[found["status"]])
 
 

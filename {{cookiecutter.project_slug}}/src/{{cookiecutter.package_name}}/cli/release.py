@@ -43,7 +43,7 @@ TagOption = Annotated[
 
 
 @contextmanager
-def _release_state(config: Params, layout: Layout) -> Iterator[tuple[str, DeployState]]:
+def release_state(config: Params, layout: Layout) -> Iterator[tuple[str, DeployState]]:
     """The commit being released, refused unless it is on the default branch, and the deploy
     state of that branch."""
     commit = current_commit(layout.root)
@@ -63,7 +63,7 @@ def _apply(layout: Layout, branch: str, record: ReleaseRecord) -> str:
     return commit_state(layout.root, branch, message, change)
 
 
-def _finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[str]) -> None:
+def finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[str]) -> None:
     """Commit the state, then move the alias (only once Git holds the new state), then report."""
     pushed = _apply(layout, params.release.branch, record)
     notes = [*notes, f"deploy state committed to {params.release.branch} as {pushed[:12]}"]
@@ -90,7 +90,7 @@ def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """
     with project(params) as (config, layout):
         release = parse_tag(tag)
-        with _release_state(config, layout) as (commit, state):
+        with release_state(config, layout) as (commit, state):
             production = state.current("production")
             require_newer(release, production.version if production else None)
             if release.environment == "staging":
@@ -118,7 +118,7 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
         rows = sample_rows(layout, 3)
-        with _release_state(config, layout) as (commit, state):
+        with release_state(config, layout) as (commit, state):
             record, notes = release_to_staging(
                 tag,
                 config,
@@ -130,7 +130,7 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
                 rows,
                 container_engine(),
             )
-        _finish(config, layout, record, notes)
+        finish(config, layout, record, notes)
 
 
 @app.command()
@@ -138,9 +138,9 @@ def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Promote the build staging holds now, if this commit and version are its; refuse anything
     else."""
     with project(params) as (config, layout):
-        with _release_state(config, layout) as (commit, state):
+        with release_state(config, layout) as (commit, state):
             record, notes = promote_to_production(tag, state, default_store(), commit)
-        _finish(config, layout, record, notes)
+        finish(config, layout, record, notes)
 
 
 @app.command("rollback")
@@ -161,7 +161,7 @@ def rollback_command(
         env: Environment = environment  # type: ignore[assignment]
         with state_worktree(layout.root, config.release.branch) as worktree:
             record, notes = rollback(env, to, DeployState(worktree / "deploy"), default_store())
-        _finish(config, layout, record, notes)
+        finish(config, layout, record, notes)
 
 
 @app.command("notes")

@@ -45,6 +45,14 @@ def has_token() -> bool:
     return bool(os.environ.get("GH_TOKEN"))
 
 
+def api() -> tuple[str, str, str] | None:
+    """(API URL, owner/repo, token) for GitHub's REST API, or None outside a run with a token.
+    GITHUB_API_URL is the runner's (a GitHub Enterprise server's, or a stand-in's)."""
+    url = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    repo, token = os.environ.get("GITHUB_REPOSITORY", ""), os.environ.get("GITHUB_TOKEN", "")
+    return (url, repo, token) if REPO.fullmatch(repo) and token else None
+
+
 def append_summary(markdown: str) -> None:
     """Add to the job summary page, when the run has one."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")

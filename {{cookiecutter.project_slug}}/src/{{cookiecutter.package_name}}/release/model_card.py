@@ -159,3 +159,23 @@ def write(layout: Layout, record: ReleaseRecord, tracking_uri: str, notes: list[
     path = layout.reports / CARD
     path.write_text(render(record, tracking_uri, links, notes), encoding="utf-8")
     return path
+
+
+def markdown(record: ReleaseRecord, tracking_uri: str) -> str:
+    """The card's lineage and metrics (against the champion it was compared with) as Markdown,
+    for an issue or a job summary; the HTML page keeps the full reports."""
+    lines = [f"## Model card: {record.version}", "", "| | |", "|---|---|"]
+    for what, value, link in lineage(record, tracking_uri):
+        lines.append(f"| {what} | {f'[{value}]({link})' if link else value} |")
+    champion = record.champion.get("version") if record.champion else None
+    against = f"champion (version {champion})" if champion else "champion"
+    lines += ["", f"| metric | this model | {against} | |", "|---|---:|---:|---|"]
+    for row in metric_rows(record):
+        theirs = "-" if row.champion is None else f"{row.champion:.4f}"
+        lines.append(f"| {row.name} | {row.value:.4f} | {theirs} | {row.verdict} |")
+    if not record.champion:
+        lines += [
+            "",
+            "No champion to compare with: the first model passed on the metric floors alone.",
+        ]
+    return "\n".join(lines)

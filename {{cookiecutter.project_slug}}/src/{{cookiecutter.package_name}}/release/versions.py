@@ -57,3 +57,32 @@ def require_newer(tag: ReleaseTag, production_version: str | None) -> None:
             f"tag {tag.tag} is not above the current production release {current.tag}; "
             "release a higher version (to go back, use rollback)"
         )
+
+
+def next_candidate(tags: list[str], production: str | None) -> str:
+    """The tag a retraining run releases to staging, from every tag and release so far.
+
+    It continues the newest version not yet released to production (vA.B.C-rc.N+1): a
+    candidate already waiting there may be joined, never overtaken by a lower one. When every
+    version has been released, it is the next patch of the newest (vX.Y.Z+1-rc.1): retraining
+    changes the model, not the code or its API. The first ever is v0.1.0-rc.1. An rc number
+    is never used twice, even one that never reached staging.
+    """
+    found = [parse_tag(tag) for tag in tags if TAG_PATTERN.fullmatch(tag)]
+    if production:
+        found.append(parse_tag(production))
+    released = {Version(tag.base) for tag in found if tag.rc is None}
+    newest = max(released, default=None)
+    waiting = [
+        Version(tag.base)
+        for tag in found
+        if Version(tag.base) not in released and (newest is None or Version(tag.base) > newest)
+    ]
+    if waiting:
+        base = str(max(waiting))
+    elif newest is not None:
+        base = f"{newest.major}.{newest.minor}.{newest.micro + 1}"
+    else:
+        base = "0.1.0"
+    used = [tag.rc for tag in found if tag.base == base and tag.rc is not None]
+    return f"v{base}-rc.{max(used, default=0) + 1}"

@@ -74,7 +74,7 @@ class PredictionLog:
 
     @classmethod
     def from_environment(cls) -> PredictionLog:
-        return cls(os.environ.get("PREDICTION_LOG", DEFAULT_PATH))
+        return cls(os.environ.get("PREDICTION_LOG") or DEFAULT_PATH)  # set empty: the default
 
     def _open_journal(self) -> None:
         """Recover what dead servers left, then journal this one; a log directory that cannot

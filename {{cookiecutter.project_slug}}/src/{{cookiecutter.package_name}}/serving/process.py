@@ -46,10 +46,10 @@ def serving_environment() -> dict[str, str]:
 
 def located(root: Path) -> str:
     """Where the service logs, seen from `root`: PREDICTION_LOG (a relative path from `root`)
-    or the service's default; "off" when it is set empty or to off."""
-    target = os.environ.get("PREDICTION_LOG", DEFAULT_PATH)
-    if target in {"", "off"}:
-        return "off"
+    or, unset or empty (a workflow's unset variable), the service's default; or "off"."""
+    target = os.environ.get("PREDICTION_LOG") or DEFAULT_PATH
+    if target == "off":
+        return target
     return target if Path(target).is_absolute() else str(root / target)
 
 
