@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from {{ cookiecutter.package_name }}.layout import Layout
 from {{ cookiecutter.package_name }}.monitoring import monitor
 
 from ..conftest import CLASSIFICATION, TARGET, write_params
+from .test_reports_render import DRAWN, PLOT, rendered_dom
 from .test_service import _eventually, _post
 
 pytestmark = pytest.mark.e2e
@@ -78,6 +80,8 @@ def test_served_traffic_clean_drifted_and_with_labels_of_a_changed_world(
     moved = _own_rows(shared, drift_ids, len(drifted), tmp_path / "drifted" / "log.jsonl")
     found = monitor.run(params, layout, log=moved)
     assert found["status"] == "drift" and set(found["drifted_features"]) == set(shifted)
+    report = tmp_path / found["report"]  # kept beside it: its plotly script is shared there
+    page = shutil.copy(report, report.with_name("drifted-window.html"))
 
     # the labels arrive: the world changed under the model, so its right answers are now wrong
     label = traffic[TARGET]
@@ -94,3 +98,8 @@ def test_served_traffic_clean_drifted_and_with_labels_of_a_changed_world(
     assert found["live_metrics"]["labelled_rows"] == len(traffic)
     (decay,) = [check for check in found["checks"] if check["check"] == "Live Metrics"]
     assert decay["status"] == "failed" and "worse" in decay["details"]
+
+    # the drifted window's deepchecks page, as a reader opens it: offline, every plot drawn
+    plots = Path(page).read_text(encoding="utf-8").count(PLOT)
+    dom = rendered_dom(Path(page), tmp_path / "browser-profile")
+    assert "Feature Drift" in dom and plots and dom.count(DRAWN) >= 2 * plots

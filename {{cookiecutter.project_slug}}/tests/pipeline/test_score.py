@@ -125,10 +125,13 @@ def test_an_empty_or_unreadable_file_is_refused(
 def test_refusals_before_any_row_is_read(registered, workdir: Path) -> None:
     _, params, layout = project(registered, workdir)
     _rows(registered, 5).to_csv(workdir / "in.csv", index=False)
+    (workdir / "parts").mkdir()
+    _rows(registered, 5).to_csv(workdir / "parts" / "a.csv", index=False)
     cases = [
         (dict(source=workdir / "nothing.csv"), "no such file or folder"),
         (dict(source=workdir), "no .csv or .parquet file"),
         (dict(out=workdir / "in.csv"), "is the input itself"),
+        (dict(source=workdir / "parts", out=workdir / "parts" / "out.csv"), "in the input folder"),
         (dict(out=workdir / "out.json"), "name a .csv or .parquet file"),
         (dict(alias="no-such-alias"), "no model at models:/.*@no-such-alias"),
         (dict(id_column="key"), "no --id column 'key'"),

@@ -79,3 +79,10 @@ def test_predictions_appear_only_whole(tmp_path: Path, suffix: str) -> None:
 def test_an_output_that_is_not_csv_or_parquet_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match=r"name a \.csv or \.parquet file"):
         PredictionsFile(tmp_path / "out.json")
+
+
+def test_a_stored_parquet_index_is_not_a_column(tmp_path: Path) -> None:
+    path = tmp_path / "in.parquet"
+    FRAME.set_index(FRAME.index * 3).to_parquet(path)  # not a range: pandas stores it
+    (chunk,) = list(chunks(path, 100))
+    assert list(chunk.frame.columns) == list(FRAME.columns)

@@ -81,7 +81,9 @@ def _parquet(path: Path, rows: int) -> Iterator[Chunk]:
     start = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
         frame = batch.to_pandas()
-        yield Chunk(path, start, frame)
+        stored_index = [c for c in frame.columns if str(c).startswith("__index_level_")]
+        frame = frame.drop(columns=stored_index)  # a stored index is no feature (as an upload)
+        yield Chunk(path, start, frame.reset_index(drop=True))
         start += len(frame)
 
 

@@ -135,6 +135,10 @@ def run(
     files = parts(source)
     if out.resolve() in {path.resolve() for path in files}:
         raise PipelineError(f"score: --out {out} is the input itself")
+    if source.is_dir() and out.resolve().parent == source.resolve():
+        raise PipelineError(
+            f"score: --out {out} is in the input folder {source}: the next run would score it"
+        )
     written = PredictionsFile(out)  # a wrong suffix is refused before anything is read
     model = load(params, layout, alias)
     batch = uuid.uuid4().hex
