@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..config import Params
@@ -30,7 +29,6 @@ from ..layout import Layout
 from ..serving.prediction_log import PredictionLog
 from ..serving.process import located
 from ..serving.request_ids import RequestId
-from ..serving.responses import Scores
 from ..serving.scorers import Routed, SklearnScorer
 from ..serving.scoring import score_rows
 from ..serving.table_input import TableError, check_table
@@ -97,19 +95,6 @@ def _checked(chunk: Chunk, model: Model, id_column: str | None) -> tuple[pd.Data
         raise PipelineError(f"score: {chunk.file}: {message}") from error
 
 
-def _answers(scores: Scores, model: Model) -> dict[str, Any]:
-    columns: dict[str, Any] = {"prediction": scores.predictions}
-    if scores.probabilities is not None and model.classes:
-        matrix = np.asarray(scores.probabilities, dtype=float).reshape(len(scores.predictions), -1)
-        for index, label in enumerate(model.classes):
-            columns[f"probability.{label}"] = matrix[:, index]
-    errors = [None] * len(scores.predictions)
-    for index, why in scores.errors.items():
-        errors[index] = why
-    columns["error"] = pd.array(errors, dtype="string")
-    return columns
-
-
 def _check_all(files: list[Path], model: Model, id_column: str | None, rows: int) -> int:
     """A first pass over the whole input: every row checked, none scored or logged, so a bad
     cell in the last chunk leaves no trace of the first ones; returns the row count."""
@@ -159,7 +144,7 @@ def run(
                     keys = [f"{batch}:{rows + i}" for i in range(len(features))]
                     shown = keys if ids is None else ids
                     scores = score_rows(model.scorer, features)
-                    answers = _answers(scores, model)
+                    answers = scores.columns(model.classes)  # as the service logs its answers
                     requests = [RequestId(*pair) for pair in zip(shown, keys, strict=True)]
                     sink.record(model.version, features, answers, requests)
                     sink.flush(timeout=120)  # the log keeps pace: memory stays one chunk's
