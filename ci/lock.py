@@ -16,7 +16,7 @@ from pathlib import Path
 from ci.bake import DEFAULTS, TEMPLATE_ROOT, bake, find_python, make
 
 PROJECT_DIR = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}"
-LOCKS = ("requirements.lock", "requirements-dev.lock")
+LOCKS = ("requirements.lock", "requirements-dev.lock", "ci/tracking-stack.lock")
 
 
 def main() -> None:

@@ -34,11 +34,12 @@ def targets(python_version: str, task: str) -> tuple[str, ...]:
     tier; the others run on the diagonal, and no suite runs twice for the same code.
 
     The default answers' whole suite runs in test_own_data.py, in the CI workflow's jobs on a
-    clean clone after two releases; the other combinations of whole_suite_combinations() run
-    `make test` here.
+    clean clone after two releases; here they run the stack tier (PostgreSQL, an object store
+    and `mlflow server`, started by the tier itself). The other combinations of
+    whole_suite_combinations() run `make test` here.
     """
     if (python_version, task) == DEFAULTS:
-        return ("lint", "test-fast")
+        return ("lint", "test-fast", "test-stack")
     if (python_version, task) in whole_suite_combinations():
         return ("lint", "test")
     return ("lint", "test-fast")
@@ -57,13 +58,14 @@ def pytest_addopts(python_version: str, task: str) -> dict[str, str]:
     return {"PYTEST_ADDOPTS": " ".join(f"--deselect {test}" for test in TASK_FREE)}
 
 
+LONG_TARGETS = {"test", "test-stack"}
 COMBOS = [
     pytest.param(
         (python, task),
         id=f"py{python.replace('.', '')}-{task}",
         marks=[
             pytest.mark.xdist_group(f"py{python}-{task}"),
-            *([pytest.mark.long] if targets(python, task)[-1] == "test" else []),
+            *([pytest.mark.long] if targets(python, task)[-1] in LONG_TARGETS else []),
         ],
     )
     for python in PYTHON_VERSIONS
@@ -159,12 +161,17 @@ def test_generated_project_lint_and_tests_pass(baked) -> None:
         *targets(python_version, task),
         python=python,
         extra_env=pytest_addopts(python_version, task),
+        timeout=3600,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-8000:]
     passed = sum(int(count) for count in re.findall(r"(\d+) passed", output))
     assert passed >= 40, output[-3000:]
     assert not re.search(r"\d+ (failed|errors?)\b", output), output[-3000:]
+    if "test-stack" in targets(python_version, task):  # the tier ran, whole: none skipped
+        tier = output[output.rindex("-m stack tests/stack") :]
+        assert re.search(r"\b([5-9]|\d\d+) passed", tier), tier[-3000:]
+        assert not re.search(r"\d+ (skipped|deselected)", tier), tier[-3000:]
     for test in TASK_FREE if pytest_addopts(python_version, task) else ():
         path, name = test.split("::")  # a renamed test would be deselected by no one, unseen
         assert f"def {name}(" in (project / path).read_text(encoding="utf-8"), test

@@ -11,6 +11,7 @@ from .errors import GateFailedError, PipelineError
 from .gates.report import GateReport
 from .layout import Layout
 from .stages import STAGES
+from .tracking import named_failures
 
 Stage = Callable[[Params, Layout], Any]
 
@@ -22,7 +23,8 @@ def stage_function(name: str) -> Stage:
 
 def run_stage(name: str, params: Params, layout: Layout) -> Any:
     """Run one stage; a failed gate raises, so a gate stage run alone exits non-zero too."""
-    result = stage_function(name)(params, layout)
+    with named_failures(params, layout.root):
+        result = stage_function(name)(params, layout)
     if isinstance(result, GateReport) and not result.passed:
         raise GateFailedError(
             [check.name for check in result.failed],

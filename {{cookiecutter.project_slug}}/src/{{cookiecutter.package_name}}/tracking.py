@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +29,82 @@ def _quiet_mlflow() -> Any:
     """mlflow, imported with no telemetry, no progress bars and warnings only in the log."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # A server that is down fails a command in about half a minute (MLflow's own default
+    # retries for minutes), and a restart shorter than that goes unnoticed.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     import mlflow
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # mlflow resets it on import
     return mlflow
+
+
+_NO_ANSWER = (
+    ("refused", re.compile(r"Connection refused|NewConnectionError|Failed to establish")),
+    ("reset", re.compile(r"Connection (reset|aborted)|RemoteDisconnected|BadStatusLine")),
+    ("timed out", re.compile(r"timed out|Timeout", re.IGNORECASE)),
+)
+_STATUS = re.compile(r"failed with error code (\d{3})|status code (\d{3})|HTTP (\d{3})")
+_REFUSED_WRITE = re.compile(r"AccessDenied|Access Denied|Forbidden|NoSuchBucket|QuotaExceeded")
+
+
+def store_failure(exc: BaseException) -> str | None:
+    """What a failed MLflow call says of the server or the stores behind it, in a few words;
+    None when the failure is of another kind (a bad request, a missing model)."""
+    text = f"{type(exc).__name__}: {exc}"
+    for reason, pattern in _NO_ANSWER:
+        if pattern.search(text):
+            return (
+                f"did not answer (connection {reason})"
+                if reason != "timed out"
+                else ("did not answer in time")
+            )
+    status = next((int(g) for m in _STATUS.finditer(text) for g in m.groups() if g), None)
+    refused = _REFUSED_WRITE.search(text)
+    if refused and "artifact" in text.lower():
+        return f"could not store artifacts: its object store refused ({refused.group(0)})"
+    if status is not None and status >= 500:
+        return f"failed with HTTP {status} (the server or its database or object store)"
+    return None
+
+
+def failure_reason(exc: BaseException, where: str = "") -> str:
+    """A failed call's reason in one short line, without credentials; a failure of the server
+    (at `where`, when given) is named as one."""
+    known = store_failure(exc)
+    if known:
+        return f"MLflow at {where} {known}" if where else known
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return without_credentials(f"{type(exc).__name__}: {text}")
+
+
+@contextmanager
+def named_failures(params: Params, root: Path) -> Iterator[None]:
+    """A failure of the tracking server or its stores as one line naming the server; other
+    errors pass unchanged."""
+    try:
+        yield
+    except PipelineError:
+        raise
+    except Exception as exc:
+        known = store_failure(exc)
+        if known is None:
+            raise
+        raise PipelineError(
+            f"MLflow at {shown_tracking_uri(params, root)} {known}; rerun once it answers"
+        ) from exc
+
+
+def require_reachable(params: Params, root: Path, doing: str) -> None:
+    """Refuse `doing` now, before anything changed, when the tracking server does not answer."""
+    try:
+        client(params, root).search_registered_models(max_results=1)
+    except Exception as exc:
+        known = store_failure(exc) or failure_reason(exc)
+        raise PipelineError(
+            f"MLflow at {shown_tracking_uri(params, root)} {known}: {doing} refused before "
+            "anything changed; rerun once it answers"
+        ) from exc
 
 
 def mlflow_module(params: Params, root: Path) -> Any:
@@ -58,10 +133,10 @@ def start_experiment(params: Params, root: Path, stage: str) -> Any:
     try:
         mlflow.set_experiment(params.mlflow.experiment)
     except Exception as exc:  # connection refused, bad credentials, unusable store
-        reason = str(exc).strip().splitlines()[0][:300]
+        known = store_failure(exc)
+        shown = known or f"is not usable: {failure_reason(exc)}"
         raise PipelineError(
-            f"{stage}: MLflow at {shown_tracking_uri(params, root)} is not usable: "
-            f"{without_credentials(str(reason))}"
+            f"{stage}: MLflow at {shown_tracking_uri(params, root)} {shown}"
         ) from exc
     return mlflow
 
@@ -88,13 +163,20 @@ def set_alias(params: Params, root: Path, environment: str, version: int) -> str
 
     registry = client(params, root)
     name = params.registry.model_name
+    where = shown_tracking_uri(params, root)
     try:
         registry.get_model_version(name, str(version))
-    except MlflowException:
-        where = shown_tracking_uri(params, root)
+        registry.set_registered_model_alias(name, environment, str(version))
+        registry.set_model_version_tag(name, str(version), f"deployed.{environment}", "true")
+    except MlflowException as exc:
+        known = store_failure(exc)
+        if known:  # Git holds the release; say how to bring the alias in line
+            return (
+                f"alias {environment} NOT set: MLflow at {where} {known}; once it answers: "
+                f"mlflow's client set_registered_model_alias({name!r}, {environment!r}, "
+                f"{str(version)!r})"
+            )
         return f"alias {environment} not set: {name} version {version} is not in {where}"
-    registry.set_registered_model_alias(name, environment, str(version))
-    registry.set_model_version_tag(name, str(version), f"deployed.{environment}", "true")
     return f"models:/{name}@{environment} -> version {version}"
 
 

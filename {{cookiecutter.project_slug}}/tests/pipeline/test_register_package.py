@@ -97,13 +97,13 @@ def test_package_needs_a_registered_model(validated) -> None:
         run_stage("package", params, layout)
 
 
-def test_package_builds_a_bento_from_the_alias(validated) -> None:
+def test_package_builds_a_bento_from_the_version_this_run_registered(validated) -> None:
     import bentoml
 
     params, layout = validated
     registered = run_stage("register", params, layout)
     record = run_stage("package", params, layout)
-    assert record["model_uri"] == f"models:/{params.registry.model_name}@challenger"
+    assert record["model_uri"] == f"models:/{params.registry.model_name}/{registered['version']}"
     assert record["model_version"] == registered["version"]
     bento = bentoml.get(record["bento"])
     assert bento.info.labels["model-version"] == str(registered["version"])

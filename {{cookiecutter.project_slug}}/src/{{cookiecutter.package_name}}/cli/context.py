@@ -13,6 +13,7 @@ import typer
 from ..config import Params, load_params
 from ..errors import PipelineError
 from ..layout import Layout, read_json
+from ..tracking import named_failures
 
 ParamsOption = Annotated[
     Path, typer.Option("--params", "-p", help="Params file; paths resolve from its folder.")
@@ -45,7 +46,8 @@ def project(params_path: Path) -> Iterator[tuple[Params, Layout]]:
         os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-        yield params, layout
+        with named_failures(params, layout.root):
+            yield params, layout
 
 
 def bento_tag(layout: Layout) -> str:

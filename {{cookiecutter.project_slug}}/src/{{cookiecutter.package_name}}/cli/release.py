@@ -23,7 +23,7 @@ from ..release.records import DeployState, ReleaseRecord
 from ..release.rules import require_unused, staged_build
 from ..release.summary import publish, record_table
 from ..release.versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag, require_newer
-from ..tracking import set_alias, tracking_uri
+from ..tracking import require_reachable, set_alias, tracking_uri
 from .context import DEFAULT_PARAMS, ParamsOption, project, sample_rows
 
 app = typer.Typer(no_args_is_help=True, help="Promote builds through Git tags.")
@@ -117,6 +117,7 @@ def registry(params: ParamsOption = DEFAULT_PARAMS) -> None:
 def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
+        require_reachable(config, layout.root, f"releasing {tag}")
         rows = sample_rows(layout, 3)
         with release_state(config, layout) as (commit, state):
             record, notes = release_to_staging(
@@ -138,6 +139,7 @@ def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Promote the build staging holds now, if this commit and version are its; refuse anything
     else."""
     with project(params) as (config, layout):
+        require_reachable(config, layout.root, f"releasing {tag}")
         with release_state(config, layout) as (commit, state):
             record, notes = promote_to_production(tag, state, default_store(), commit)
         finish(config, layout, record, notes)
@@ -159,6 +161,7 @@ def rollback_command(
                 f"--env must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
             )
         env: Environment = environment  # type: ignore[assignment]
+        require_reachable(config, layout.root, f"rolling {env} back")
         with state_worktree(layout.root, config.release.branch) as worktree:
             record, notes = rollback(env, to, DeployState(worktree / "deploy"), default_store())
         finish(config, layout, record, notes)

@@ -12,7 +12,7 @@ import pandas as pd
 from ..config import Params
 from ..layout import Layout, write_json
 from ..metrics import score
-from ..tracking import mlflow_module, version_by_alias
+from ..tracking import failure_reason, mlflow_module, shown_tracking_uri, version_by_alias
 from .report import CheckOutcome
 
 SUITE = "Champion"
@@ -28,7 +28,7 @@ def compare(
     try:
         version = version_by_alias(params, layout.root, gate.alias)
     except Exception as exc:  # an unreachable tracking server must not wave a model through
-        reason = str(exc).splitlines()[0][:300]
+        reason = failure_reason(exc, shown_tracking_uri(params, layout.root))
         return CheckOutcome(SUITE, metric, condition, "failed", f"champion unreachable: {reason}")
     if version is None:
         write_json(layout.champion, {"champion": None, "challenger": scores})

@@ -21,9 +21,10 @@ from ..config import Params
 from ..tracking import (
     client,
     download_run_artifacts,
+    failure_reason,
+    shown_tracking_uri,
     tracking_uri,
     version_by_alias,
-    without_credentials,
 )
 from .report import CheckOutcome, not_run
 
@@ -45,11 +46,6 @@ class Reference:
         return f"version {self.version} (@{self.alias}): {len(self.frame):,} reference rows"
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return without_credentials(f"{type(exc).__name__}: {text}")
-
-
 def _failed(details: str, suite: str = SUITE) -> CheckOutcome:
     return CheckOutcome(suite, "(suite)", "the model's reference is readable", "failed", details)
 
@@ -68,7 +64,8 @@ def champion_reference(params: Params, root: Path) -> Reference | CheckOutcome:
     try:
         version = version_by_alias(params, root, alias)
     except Exception as exc:  # an unreachable store must not let drifted data through
-        return _failed(f"the tracking store cannot be read for @{alias}: {_reason(exc)}")
+        where = shown_tracking_uri(params, root)
+        return _failed(f"@{alias} cannot be read: {failure_reason(exc, where)}")
     if version is None:
         return not_run(
             SUITE, f"no @{alias} model yet: the first model's data is checked within itself only"
@@ -85,7 +82,9 @@ def stored_reference(
         stored = {item.path for item in client(params, root).list_artifacts(version.run_id, FOLDER)}
     except Exception as exc:
         return _failed(
-            f"the artifacts of version {number} (@{alias}) cannot be listed: {_reason(exc)}", suite
+            f"the artifacts of version {number} (@{alias}) cannot be listed: "
+            f"{failure_reason(exc, shown_tracking_uri(params, root))}",
+            suite,
         )
     if f"{FOLDER}/sample.parquet" not in stored:
         return _none_stored(number, alias, suite)
@@ -99,7 +98,8 @@ def stored_reference(
             schema = json.loads(schema_file.read_text("utf-8")) if schema_file.is_file() else None
         except Exception as exc:  # listed, yet gone or damaged: nothing can vouch for the data
             return _failed(
-                f"the reference of version {number} (@{alias}) cannot be read: {_reason(exc)}",
+                f"the reference of version {number} (@{alias}) cannot be read: "
+                f"{failure_reason(exc, shown_tracking_uri(params, root))}",
                 suite,
             )
     return Reference(number, alias, frame, schema)

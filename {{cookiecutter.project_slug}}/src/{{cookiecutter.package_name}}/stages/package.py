@@ -1,4 +1,5 @@
-"""The package stage: import `models:/<name>@<alias>` into BentoML and build a bento around it.
+"""The package stage: import the model version this run registered (`models:/<name>/<N>`)
+into BentoML and build a bento around it.
 
 The bento carries the service code, the model and its metadata (feature schema, lineage,
 metrics), so what is served later is exactly what was validated here. It also carries the
@@ -29,7 +30,7 @@ from ..serving.names import (
     SERVICE_FILES,
     SOURCE_DIR,
 )
-from ..tracking import mlflow_module, shown_tracking_uri, version_by_alias
+from ..tracking import client, mlflow_module, shown_tracking_uri, store_failure
 
 
 def model_metadata(params: Params, layout: Layout, version: str, run_id: str) -> dict[str, Any]:
@@ -80,24 +81,44 @@ def pinned_requirements() -> list[str]:
     return [line for line in lines if line and not line.startswith(("#", "-"))]
 
 
+def registered_version(params: Params, layout: Layout) -> Any:
+    """The model version this run registered (reports/registration.json), by number: while
+    another pipeline registers too, the alias may already name that one's model."""
+    from mlflow.exceptions import MlflowException
+
+    name = params.registry.model_name
+    where = shown_tracking_uri(params, layout.root)
+    registration = (
+        read_json(layout.registration, "register") if layout.registration.is_file() else {}
+    )
+    if not registration.get("registered"):
+        raise PipelineError(
+            f"package: no model at models:/{name} registered by this run in {where} "
+            "(run the 'register' stage with passing gates first)"
+        )
+    try:
+        version = client(params, layout.root).get_model_version(name, str(registration["version"]))
+    except MlflowException as exc:
+        if store_failure(exc):
+            raise  # the server, not the model: named as such by the caller
+        raise PipelineError(
+            f"package: no model at models:/{name}/{registration['version']} in {where}: "
+            f"{str(exc).splitlines()[0][:200]}"
+        ) from exc
+    if version.run_id != registration["run_id"]:
+        raise PipelineError(
+            f"package: models:/{name}/{version.version} is from run {version.run_id}, not the "
+            f"model trained here (run {registration['run_id']}); run the pipeline again"
+        )
+    return version
+
+
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     import bentoml
 
-    name, alias = params.registry.model_name, params.registry.alias
-    uri = f"models:/{name}@{alias}"
-    version = version_by_alias(params, layout.root, alias)
-    if version is None:
-        raise PipelineError(
-            f"package: no model at {uri} in {shown_tracking_uri(params, layout.root)} "
-            "(run the 'register' stage with passing gates first)"
-        )
-
-    trained_run = read_json(layout.registration, "register").get("run_id")
-    if version.run_id != trained_run:
-        raise PipelineError(
-            f"package: {uri} is version {version.version} from run {version.run_id}, not the "
-            f"model trained here (run {trained_run}); run the pipeline so its gates pass first"
-        )
+    version = registered_version(params, layout)
+    name = params.registry.model_name
+    uri = f"models:/{name}/{version.version}"
     metadata = model_metadata(params, layout, version.version, version.run_id)
     features = test_features(params, layout)
     compiled = compile_for_serving(uri, params, layout, features)

@@ -92,8 +92,29 @@ def ensure_registered_model(client: Any, name: str) -> bool:
         client.get_registered_model(name)
         return False
     except MlflowException:
+        pass
+    try:
         client.create_registered_model(name, description="Registered by the project's pipeline.")
         return True
+    except MlflowException as exc:  # another pipeline created it a moment ago
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+        return False
+
+
+def alias_newest(client: Any, name: str, alias: str) -> int:
+    """Point `alias` at the newest ready version and return it: a pipeline that registered
+    while another did leaves the alias where runs one after the other would (on the newer
+    version), whichever of them sets it last. Setting it, then checking no newer version
+    appeared meanwhile, converges: the last to set it saw every version made before that."""
+    newest = 0
+    while True:
+        versions = client.search_model_versions(f"name = '{name}'")
+        found = max((int(v.version) for v in versions if v.status == "READY"), default=0)
+        if found == newest:
+            return newest
+        newest = found
+        client.set_registered_model_alias(name, alias, str(newest))
 
 
 def _tags(params: Params, layout: Layout, gates: dict[str, Any]) -> dict[str, str]:
@@ -176,13 +197,12 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     created = client.create_model_version(
         params.registry.model_name, info.model_uri, run_id=run_id, tags=tags, model_id=info.model_id
     )
-    client.set_registered_model_alias(
-        params.registry.model_name, params.registry.alias, created.version
-    )
+    holder = alias_newest(client, params.registry.model_name, params.registry.alias)
     record.update(
         registered=True,
         version=int(created.version),
         alias=params.registry.alias,
+        alias_holder=holder,
         first_model=first,
         model_uri=f"models:/{params.registry.model_name}@{params.registry.alias}",
     )
