@@ -84,6 +84,9 @@ class ValidationConfig(Section):
         return path if path.is_absolute() else root / path
 
 
+LONGEST_DURATION_S = 36_500 * 86_400
+
+
 def duration(text: str) -> timedelta:
     """`90s`, `15m`, `24h`, `7d` as a timedelta; anything else is refused with the forms."""
     match = DURATION.match(text)
@@ -91,7 +94,10 @@ def duration(text: str) -> timedelta:
         raise ValueError(
             f"{text!r} is not a duration: use a positive number and s, m, h or d (24h)"
         )
-    return timedelta(seconds=int(match.group(1)) * SECONDS[match.group(2)])
+    seconds = int(match.group(1)) * SECONDS[match.group(2)]
+    if seconds > LONGEST_DURATION_S:  # a time before any log, and before datetime's year 1
+        raise ValueError(f"{text!r} is longer than 100 years (36500d): a log holds less")
+    return timedelta(seconds=seconds)
 
 
 class MonitoringConfig(Section):

@@ -44,7 +44,9 @@ _NO_ANSWER = (
     ("reset", re.compile(r"Connection (reset|aborted)|RemoteDisconnected|BadStatusLine")),
     ("timed out", re.compile(r"timed out|Timeout", re.IGNORECASE)),
 )
-_STATUS = re.compile(r"failed with error code (\d{3})|status code (\d{3})|HTTP (\d{3})")
+_STATUS = re.compile(
+    r"failed with error code (\d{3})|status code (\d{3})|HTTP (\d{3})|too many (\d{3}) error"
+)
 _REFUSED_WRITE = re.compile(r"AccessDenied|Access Denied|Forbidden|NoSuchBucket|QuotaExceeded")
 
 

@@ -133,6 +133,9 @@ def test_refusals_before_any_row_is_read(registered, workdir: Path) -> None:
         (dict(out=workdir / "in.csv"), "is the input itself"),
         (dict(source=workdir / "parts", out=workdir / "parts" / "out.csv"), "in the input folder"),
         (dict(out=workdir / "out.json"), "name a .csv or .parquet file"),
+        (dict(out=workdir / "parts"), "is a folder: name a .csv or .parquet file"),
+        (dict(out=workdir / "log" / "predictions-mine.parquet"), "in the prediction log's folder"),
+        (dict(out=workdir / "log" / "out.csv"), "in the prediction log's folder"),
         (dict(alias="no-such-alias"), "no model at models:/.*@no-such-alias"),
         (dict(id_column="key"), "no --id column 'key'"),
     ]
@@ -157,3 +160,37 @@ def test_the_command_prints_where_it_wrote(registered, workdir: Path) -> None:
     assert "\r" not in done.stderr and len(pd.read_csv(workdir / "scored.csv")) == 120
     bad = cli("score", "missing.csv", "--out", "x.csv", "--params", str(path), cwd=workdir)
     assert bad.returncode == 1 and "missing.csv: no such file or folder" in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("ids", "suffix", "message"),
+    [
+        (
+            lambda n: [f"c{i}" if i != 130 else None for i in range(n)],
+            ".parquet",
+            "empty at row 130",
+        ),
+        (lambda n: [f"c{i}" if i != 7 else "  " for i in range(n)], ".csv", "empty at row 7"),
+        (lambda n: [f"c{i}" if i != 150 else "c3" for i in range(n)], ".csv", "row 150 repeats"),
+        (lambda n: pd.array([*range(n - 1), None], dtype="Int64"), ".parquet", "empty at row"),
+        (lambda n: ["same"] * n, ".parquet", r"row 1 repeats .*\(\d+ repeats in all\)"),
+    ],
+)
+def test_ids_that_are_empty_or_repeat_are_refused_before_any_row_is_scored(
+    registered, workdir: Path, ids, suffix: str, message: str
+) -> None:
+    _, params, layout = project(registered, workdir)
+    rows = _rows(registered, 200)
+    rows["id"] = ids(len(rows))
+    source = workdir / f"in{suffix}"
+    rows.to_parquet(source, index=False) if suffix == ".parquet" else rows.to_csv(
+        source, index=False
+    )
+    log = workdir / "log" / "predictions.parquet"
+    with pytest.raises(PipelineError, match=message):
+        score.run(
+            params, layout, source, workdir / "out.csv", id_column="id", chunk_rows=97, log=log
+        )
+    assert not (workdir / "out.csv").exists()
+    logged = _logged(log)  # no row scored: the input logged as one refused request
+    assert len(logged) == 1 and logged["output.refused"].iloc[0].startswith("400: score: ")

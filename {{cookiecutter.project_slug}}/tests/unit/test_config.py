@@ -120,3 +120,14 @@ def test_image_repository_override_and_registry(
     monkeypatch.setenv("IMAGE_REPOSITORY", "127.0.0.1:5000/team/my__model-x")
     assert params.release.resolved_image() == "127.0.0.1:5000/team/my__model-x"
     assert params.release.registry() == "127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("window", ["36501d", "800000d", "99999999999d", "9" * 40 + "s"])
+def test_a_window_longer_than_any_log_is_refused_in_one_line(window: str, tmp_path: Path) -> None:
+    from {{ cookiecutter.package_name }}.thresholds import duration
+
+    with pytest.raises(ValueError, match="longer than 100 years"):
+        duration(window)
+    with pytest.raises(PipelineError, match=r"monitoring\.window.*longer than 100 years"):
+        load_params(write_params(tmp_path, **{"monitoring.window": window}))
+    assert duration("36500d").days == 36_500

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import Params
@@ -64,7 +65,10 @@ def load(params: Params, layout: Layout, alias: str) -> Model:
     if not isinstance(stored, Reference) or stored.schema is None:
         why = stored.details if not isinstance(stored, Reference) else "no feature schema stored"
         raise PipelineError(f"score: version {version.version} (@{alias}): {why}")
-    model = mlflow_module(params, layout.root).sklearn.load_model(f"models:/{name}@{alias}")
+    # by number: the alias may move on while this runs
+    model = mlflow_module(params, layout.root).sklearn.load_model(
+        f"models:/{name}/{version.version}"
+    )
     return Model(
         str(version.version),
         alias,
@@ -82,7 +86,14 @@ def _checked(chunk: Chunk, model: Model, id_column: str | None) -> tuple[pd.Data
     if id_column is not None:
         if id_column not in frame.columns:
             raise PipelineError(f"score: {chunk.file}: no --id column {id_column!r}")
-        ids = frame[id_column].astype(str).to_numpy()
+        column = frame[id_column]
+        empty = column.isna().to_numpy() | (column.astype(str).str.strip() == "").to_numpy()
+        if empty.any():
+            raise PipelineError(
+                f"score: {chunk.file}: the --id column {id_column!r} is empty at row "
+                f"{int(empty.argmax()) + chunk.start}: every row needs an id (labels join on it)"
+            )
+        ids = column.astype(str).to_numpy()
         frame = frame.drop(columns=[id_column])
     else:
         ids = None
@@ -98,11 +109,41 @@ def _checked(chunk: Chunk, model: Model, id_column: str | None) -> tuple[pd.Data
 def _check_all(files: list[Path], model: Model, id_column: str | None, rows: int) -> int:
     """A first pass over the whole input: every row checked, none scored or logged, so a bad
     cell in the last chunk leaves no trace of the first ones; returns the row count."""
-    total = 0
+    total, hashes, places = 0, [], []
     for file in files:
         for chunk in chunks(file, rows):
-            total += len(_checked(chunk, model, id_column)[0])
+            features, ids = _checked(chunk, model, id_column)
+            total += len(features)
+            if ids is not None:  # 8 bytes an id, not the ids: memory stays one chunk's
+                hashes.append(pd.util.hash_array(ids.astype(object)))
+                places.append((file, chunk.start, len(features)))
+    if hashes:
+        _refuse_repeated_ids(np.concatenate(hashes), places, id_column)
     return total
+
+
+def _refuse_repeated_ids(
+    hashes: np.ndarray, places: list[tuple[Path, int, int]], id_column: str | None
+) -> None:
+    """Each --id value names one row: a repeated one would make the labels that arrive for it
+    ambiguous, and monitor would leave them all out."""
+    repeated = pd.Series(hashes).duplicated().to_numpy()
+    if not repeated.any():
+        return
+    at = int(repeated.argmax())
+    for file, start, length in places:
+        if at < length:
+            raise PipelineError(
+                f"score: {file}: the --id {id_column!r} value at row {start + at} repeats an "
+                f"earlier row's ({int(repeated.sum()):,} repeats in all): each id must name one "
+                "row, since labels join on it"
+            )
+        at -= length
+
+
+def _log_folder(target: Path) -> Path:
+    """The folder the log's parts go to (the log names a file or a folder)."""
+    return target.resolve() if target.is_dir() else target.resolve().parent
 
 
 def run(
@@ -124,10 +165,18 @@ def run(
         raise PipelineError(
             f"score: --out {out} is in the input folder {source}: the next run would score it"
         )
+    if out.is_dir():
+        raise PipelineError(f"score: --out {out} is a folder: name a .csv or .parquet file")
+    target = str(log) if log else located(layout.root)
+    if target != "off" and out.resolve().parent == _log_folder(Path(target)):
+        raise PipelineError(
+            f"score: --out {out} is in the prediction log's folder {Path(target).parent}: "
+            "monitor would read it as part of the log; write it elsewhere"
+        )
     written = PredictionsFile(out)  # a wrong suffix is refused before anything is read
     model = load(params, layout, alias)
     batch = uuid.uuid4().hex
-    sink = PredictionLog(str(log) if log else located(layout.root))
+    sink = PredictionLog(target)
     begun, rows, errors = time.perf_counter(), 0, 0
     try:
         try:

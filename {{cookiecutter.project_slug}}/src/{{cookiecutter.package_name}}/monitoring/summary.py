@@ -59,8 +59,11 @@ def terminal(summary: dict[str, Any]) -> list[str]:
     if summary.get("reason"):
         lines.append(f"  {summary['reason']}")
     for check in summary.get("checks", []):
+        details = " ".join(str(check["details"]).split())
         if check["status"] == "failed":
-            lines.append(f"  - {check['check']}: {' '.join(str(check['details']).split())}")
+            lines.append(f"  - {check['check']}: {details}")
+        elif check["status"] == "not run":  # e.g. labels given that joined no logged row
+            lines.append(f"  (not run) {check['check']}: {details}")
     for name in ("json", "markdown"):
         if name in summary.get("files", {}):
             lines.append(f"  {name}: {summary['files'][name]}")
