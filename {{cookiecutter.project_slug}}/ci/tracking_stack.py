@@ -264,6 +264,19 @@ class TrackingServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        return self.root / "mlflow-server.log"
+
+    def last_error(self, lines: int = 40) -> str:
+        """The server's last traceback: what a client saw only as a status code."""
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return f"(no log at {self.log})"
+        starts = [n for n, line in enumerate(text) if line.startswith("Traceback")]
+        return "\n".join(text[starts[-1] :][:lines]) if starts else "(no traceback in its log)"
+
     def start(self, timeout: float = 300) -> None:
         environment = {
             **os.environ, **QUIET,
@@ -275,7 +288,7 @@ class TrackingServer:
             "--workers", "2", "--backend-store-uri", self.postgres.uri,
             "--artifacts-destination", f"s3://{BUCKET}/artifacts",
         ]  # fmt: skip
-        log = self.root / "mlflow-server.log"
+        log = self.log
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
                 command, stdout=sink, stderr=subprocess.STDOUT, env=environment,

@@ -153,3 +153,55 @@ def test_the_bento_carries_its_test_rows_whatever_the_tree_holds_later(validated
 def test_a_bento_not_in_the_store_is_named(validated) -> None:
     with pytest.raises(PipelineError, match=r"no-such-bento:v1 is not in this BentoML store"):
         stored_sample("no-such-bento:v1")
+
+
+@pytest.mark.parametrize("stored_first", [True, False], ids=["answer-lost", "lost-the-race"])
+def test_the_training_input_survives_a_server_error_while_logging_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored_first: bool
+) -> None:
+    """A shared server that stored the input but answered an error, or refused it because
+    another run created the dataset a moment before (an injected MlflowException on a real
+    store): the run ends with the input logged exactly once."""
+    from mlflow.exceptions import MlflowException
+
+    from {{ cookiecutter.package_name }}.stages.register import log_input_once
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [1.0, 2.0]}), name="d", digest="abc")
+    real, calls = mlflow.log_input, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            if stored_first:
+                real(*args, **kwargs)
+            raise MlflowException(
+                "INTERNAL_ERROR: duplicate key value", error_code="INTERNAL_ERROR"
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mlflow, "log_input", flaky)
+    with mlflow.start_run() as run:
+        log_input_once(mlflow, dataset, tags={"k": "v"}, attempts=2)
+    inputs = mlflow.get_run(run.info.run_id).inputs.dataset_inputs
+    assert [i.dataset.digest for i in inputs] == ["abc"]
+    assert len(calls) == (1 if stored_first else 2)
+
+
+def test_an_input_the_server_keeps_refusing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow.exceptions import MlflowException
+
+    from {{ cookiecutter.package_name }}.stages.register import log_input_once
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [1.0]}), name="d", digest="abc")
+
+    def refuse(*args, **kwargs):
+        raise MlflowException("INTERNAL_ERROR: it broke", error_code="INTERNAL_ERROR")
+
+    monkeypatch.setattr(mlflow, "log_input", refuse)
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    with mlflow.start_run(), pytest.raises(MlflowException, match="it broke"):
+        log_input_once(mlflow, dataset, tags={}, attempts=3)

@@ -35,7 +35,9 @@ def test_two_pipelines_at_once_leave_the_registry_consistent(tmp_path: Path, sta
     ]
     outputs = [process.communicate(timeout=900)[0] for process in runs]
     for process, output in zip(runs, outputs, strict=True):
-        assert process.returncode == 0, output[-3000:]
+        assert process.returncode == 0, (
+            f"{output[-3000:]}\nthe server's last error:\n{stack.server.last_error()}"
+        )
     registrations = [
         json.loads((root / "reports" / "registration.json").read_text()) for root in (first, second)
     ]

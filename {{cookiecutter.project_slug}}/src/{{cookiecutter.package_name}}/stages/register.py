@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -64,13 +65,13 @@ def log_training_data(mlflow: Any, params: Params, layout: Layout) -> None:
     reference = reference_sample(train, params.split.seed)
     counts = {"train_rows": len(train), "reference_rows": len(reference)}
     file = source_file(params.data, layout.root)  # a bundled sample's file is the extracted one
-    mlflow.log_input(
+    log_input_once(
+        mlflow,
         mlflow.data.from_pandas(
             reference, source=str((file or layout.raw_data).resolve()),
             targets=params.data.target, name=f"{params.registry.model_name}-train",
             digest=dataset["sha256"][:36],  # MLflow keeps at most 36 characters of a digest
         ),
-        context="training",
         tags={"data.sha256": dataset["sha256"], **{k: str(v) for k, v in counts.items()}},
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="reference-") as scratch:
@@ -82,6 +83,29 @@ def log_training_data(mlflow: Any, params: Params, layout: Layout) -> None:
             {**dataset, "split": "train", **counts, "reference_max_rows": REFERENCE_ROWS},
         )
         mlflow.log_artifacts(scratch, artifact_path="reference")
+
+
+def log_input_once(mlflow: Any, dataset: Any, tags: dict[str, str], attempts: int = 3) -> None:
+    """Log the training input, tolerating a server that stored it but answered an error.
+
+    Two pipelines logging the same data version at once race to create the one dataset row an
+    experiment keeps per name and digest: the loser's server answers 500 (a unique-key clash),
+    although the row now exists. Asking again then links the run to it; a run already linked
+    (an answer lost after a commit) is done."""
+    from mlflow.exceptions import MlflowException
+
+    run_id = mlflow.active_run().info.run_id
+    for attempt in range(1, attempts + 1):
+        try:
+            mlflow.log_input(dataset, context="training", tags=tags)
+            return
+        except MlflowException:
+            inputs = mlflow.get_run(run_id).inputs.dataset_inputs
+            if any(logged.dataset.digest == dataset.digest for logged in inputs):
+                return
+            if attempt == attempts:
+                raise
+            time.sleep(attempt)
 
 
 def ensure_registered_model(client: Any, name: str) -> bool:
