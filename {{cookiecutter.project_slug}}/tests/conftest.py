@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,41 @@ _FIXTURE = load_params(FIXTURE_PARAMS)
 TASK = _FIXTURE.task
 CLASSIFICATION = TASK == "classification"
 TARGET = _FIXTURE.data.target
+# What MLflow's fluent API exports to the environment as it goes (set_tracking_uri,
+# set_experiment, start_run): one test's store, experiment or run must not be the next's, nor
+# reach the CLI a later test starts.
+MLFLOW_SESSION = (
+    "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID",
+)  # fmt: skip
 # What a developer's shell or a workflow may set that the project reads: none of it leaks in.
 PROJECT_ENVIRONMENT = (
     "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "ARTIFACT_STORE", "IMAGE_REPOSITORY", "CONTAINER_ENGINE",
     "PREDICTION_LOG", "BENTOML_HOME", "LOCAL_RELEASES", "GH_TOKEN", "GITHUB_ACTIONS",
     "GITHUB_SHA", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTOR", "GITHUB_RUN_ID",
+    *MLFLOW_SESSION,
 )  # fmt: skip
 for _name in PROJECT_ENVIRONMENT:
     os.environ.pop(_name, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_mlflow_state_between_tests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no MLflow store, experiment or run of an earlier one.
+
+    set_experiment keeps the experiment's id in a module global as well as the environment, so
+    a test on a new store would start its run in an experiment that store lacks. The unit tier
+    never imports MLflow: the global is reset only where MLflow is loaded.
+    """
+    for name in MLFLOW_SESSION:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    for name in MLFLOW_SESSION:
+        os.environ.pop(name, None)
+    fluent = sys.modules.get("mlflow.tracking.fluent")
+    if fluent is not None:
+        while fluent.active_run() is not None:
+            fluent.end_run("KILLED")
+        fluent._active_experiment_id = None  # no public way to forget the active experiment
 
 
 def write_params(root: Path, **overrides: object) -> Path:
@@ -68,8 +96,6 @@ def fresh_deploy(root: Path) -> Path:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated project root: its own MLflow store and BentoML home."""
-    # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI: one test's store must not be the next's
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("BENTOML_HOME", str(tmp_path / ".bentoml"))
     return tmp_path
 
@@ -90,7 +116,7 @@ def prepared(project: tuple[Params, Layout]) -> tuple[Params, Layout]:
 
 def cli(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """The project's CLI in `cwd`, on that folder's params.yaml and MLflow store alone."""
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_SESSION}
     return subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
         cwd=cwd,
