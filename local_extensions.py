@@ -5,14 +5,15 @@ extension (cookiecutter.json `_extensions`) refuses, with one line, any text han
 that holds Jinja syntax and is not the template's own: its cookiecutter.json values, its hooks,
 and paths whose only Jinja is that of its file and folder names. It also refuses a project
 folder name too long for the file system (cookiecutter makes that folder before the hooks
-could say so).
+could say so), and keeps cookiecutter's traceback off a hook's refusal: the hook has already
+said which answers were wrong and how to rerun.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,6 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-@cache
 def template_texts() -> frozenset[str]:
     """The template's own Jinja sources passed to `from_string`: defaults and hooks."""
     config = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -44,7 +44,6 @@ def template_texts() -> frozenset[str]:
     return frozenset([*_strings(config), *hooks])
 
 
-@cache
 def path_fragments() -> frozenset[str]:
     """The Jinja in the template's file and folder names (`{{cookiecutter.package_name}}`):
     cookiecutter renders paths piece by piece, the rendered part already joined on."""
@@ -58,13 +57,36 @@ def _has_jinja(source: str, environment: Environment) -> bool:
     return any(start in source for start in starts)
 
 
-def _templates_own(source: str, environment: Environment) -> bool:
-    if source in template_texts():
+def _templates_own(source: str, environment: Environment, own: _Own) -> bool:
+    if source in own.texts:
         return True
     rest = source
-    for fragment in path_fragments():
+    for fragment in own.fragments:
         rest = rest.replace(fragment, "")
     return not _has_jinja(rest, environment)
+
+
+class _Own:
+    """The template's own Jinja, read when an environment is made: cookiecutter makes one per
+    bake, and `cruft update` bakes the template's old and new commits from one folder in one
+    process, so nothing read for the first may stand for the second."""
+
+    def __init__(self) -> None:
+        self.texts = template_texts()
+        self.fragments = path_fragments()
+
+
+class _RefusalWithoutTraceback(logging.Filter):
+    """cookiecutter logs a failed hook with the traceback of its own FailedHookException, a
+    dozen lines under the hook's message that say nothing more: keep the line, drop the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Stopping generation because"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_REFUSAL_FILTER = _RefusalWithoutTraceback()
 
 
 class AnswersAsData(Extension):
@@ -72,13 +94,15 @@ class AnswersAsData(Extension):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        logging.getLogger("cookiecutter.hooks").addFilter(_REFUSAL_FILTER)  # once: a set
         original = environment.from_string
+        own = _Own()
 
         def from_string(source: Any, *args: Any, **kwargs: Any) -> Any:
             if (
                 isinstance(source, str)
                 and _has_jinja(source, environment)
-                and not _templates_own(source, environment)
+                and not _templates_own(source, environment, own)
             ):
                 shown = source if len(source) <= 60 else source[:57] + "..."
                 raise UndefinedError(

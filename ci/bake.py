@@ -13,13 +13,12 @@ from typing import Any
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-# The supported answers: cookiecutter.json's `_supported`, the list the pre-generation hook uses.
+# The supported answers: cookiecutter.json's choice lists, which the pre-generation hook checks.
 ANSWERS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text("utf-8"))
-SUPPORTED = ANSWERS["_supported"]
-PYTHON_VERSIONS: tuple[str, ...] = tuple(SUPPORTED["python_version"])
-TASKS: tuple[str, ...] = tuple(SUPPORTED["task"])
-# The combination a bake gets without answers: the demo's and the first-week scenario's.
-DEFAULTS: tuple[str, str] = (ANSWERS["python_version"], ANSWERS["task"])
+PYTHON_VERSIONS: tuple[str, ...] = tuple(ANSWERS["python_version"])
+TASKS: tuple[str, ...] = tuple(ANSWERS["task"])
+# The combination a bake gets without answers (a choice's first): the demo's and the first week's.
+DEFAULTS: tuple[str, str] = (PYTHON_VERSIONS[0], TASKS[0])
 
 
 def find_python(version: str) -> str | None:

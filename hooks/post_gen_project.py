@@ -141,10 +141,26 @@ def main() -> None:
             file=sys.stderr,
         )
         return
-    init_repository(
+    committed = init_repository(
         Path.cwd(),
         str(answers.get("author_name", "")),
         str(answers.get("author_email", "")),
+    )
+    if "_commit" not in answers:  # cruft regenerates projects in temporary folders to diff them
+        print(next_steps(Path.cwd(), committed))
+
+
+def next_steps(project_dir: Path, committed: bool) -> str:
+    """What a successful bake prints: where the project is and the first commands to run."""
+    made = " (a git repository with one commit)" if committed else ""
+    return "\n".join(
+        [
+            f"Created {project_dir}{made}. Next:",
+            f"  cd {project_dir}",
+            "  make pipeline   # installs the pinned stack into .venv, then runs every stage",
+            "  make serve      # serves the packaged model over HTTP (see its README)",
+            "  make test       # the project's own tests; `make help` lists every target",
+        ]
     )
 
 

@@ -45,10 +45,24 @@ def _template_context() -> dict:
         return json.loads((Path(__file__).resolve().parents[1] / "cookiecutter.json").read_text())
 
 
+def _choice_lists(context: dict) -> dict[str, tuple[str, ...]] | None:
+    """cookiecutter.json's choice lists, the one list of supported answers (shared with
+    ci/bake.py and the tests), or None where the answers can only be items of them.
+
+    A rendered hook's answers hold the chosen value, not the list: cookiecutter names the
+    template folder (`_repo_dir`) to read them from, and needs the check, since a replay file's
+    answers skip its own. cruft names no folder, and takes its answers through cookiecutter's
+    prompts and choice check, which offer and accept only the listed values.
+    """
+    if "_repo_dir" in context:
+        context = json.loads((Path(context["_repo_dir"]) / "cookiecutter.json").read_text("utf-8"))
+    elif not isinstance(context.get("task"), list):
+        return None
+    return {field: tuple(context[field]) for field in ("python_version", "task")}
+
+
 _CONTEXT = _template_context()
-# The one list of supported choices (cookiecutter.json's `_supported`), shared with ci/bake.py.
-PYTHON_VERSIONS = tuple(_CONTEXT["_supported"]["python_version"])
-TASKS = tuple(_CONTEXT["_supported"]["task"])
+CHOICES = _choice_lists(_CONTEXT)
 # Top-level import names of every package in the generated project's lock: a package named like
 # one would shadow it. `make lock` (ci/lock.py) writes them into cookiecutter.json from a project
 # installed from the lock; tests/test_stack.py checks them against one.
@@ -273,12 +287,12 @@ def check_github_owner(value: object) -> str | None:
     return None
 
 
-def _choice_checker(field: str, choices: tuple[str, ...]) -> Validator:
+def _choice_checker(field: str) -> Validator:
     """Build a validator for a field cookiecutter offers as a fixed choice."""
 
     def check(value: object) -> str | None:
-        if value not in choices:
-            accepted = ", ".join(repr(choice) for choice in choices)
+        if CHOICES is not None and value not in CHOICES[field]:
+            accepted = ", ".join(repr(choice) for choice in CHOICES[field])
             return f"{field}: {value!r} is not supported; use one of {accepted}."
         return None
 
@@ -365,8 +379,8 @@ VALIDATORS: dict[str, Validator] = {
     "author_name": check_author_name,
     "author_email": check_author_email,
     "github_owner": check_github_owner,
-    "python_version": _choice_checker("python_version", PYTHON_VERSIONS),
-    "task": _choice_checker("task", TASKS),
+    "python_version": _choice_checker("python_version"),
+    "task": _choice_checker("task"),
     "mlflow_tracking_uri": check_mlflow_tracking_uri,
     "container_registry": check_container_registry,
 }
@@ -385,6 +399,30 @@ def validate(answers: dict[str, object]) -> list[str]:
         if message:
             errors.append(message)
     return errors
+
+
+def rerun_hint(answers: dict[str, object]) -> str:
+    """How to rerun without typing every answer again: cookiecutter saved them all in its
+    replay file before this hook ran."""
+    template = str(answers.get("_template") or "<template>")
+    name = Path(str(answers.get("_repo_dir", template))).name
+    replay = Path(_replay_dir()) / f"{name}.json"
+    return (
+        f"Your answers are kept in {replay}: correct the field(s) there and rerun "
+        f"`cookiecutter {template} --replay-file {replay}`, or rerun with "
+        "`--no-input field=value ...`."
+    )
+
+
+def _replay_dir() -> str:
+    """cookiecutter's replay folder, from the user's config (this hook runs on cookiecutter's
+    own interpreter); its default where the config cannot be read."""
+    try:
+        from cookiecutter.config import get_user_config
+
+        return str(get_user_config()["replay_dir"])
+    except Exception:  # any config problem: the default is still the likeliest place
+        return str(Path("~/.cookiecutter_replay").expanduser())
 
 
 def main() -> None:
@@ -406,6 +444,7 @@ def main() -> None:
         )
         for message in errors:
             print(f"  - {message}", file=sys.stderr)
+        print(rerun_hint(answers), file=sys.stderr)
         sys.exit(1)
 
 

@@ -89,6 +89,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for variable in post_gen.GIT_ENV_OVERRIDES:
         monkeypatch.delenv(variable, raising=False)
+    config = tmp_path / "cookiecutterrc"  # replays under tmp_path, not the user's home
+    config.write_text(f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path / 'cc'}\n")
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))
     hook_tmp = tmp_path / "hook-tmp"
     hook_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(hook_tmp))
@@ -329,9 +332,10 @@ def test_rendered_hook_round_trips_hostile_answers(tmp_path: Path, hook: str) ->
         "한국어 🚀",
     ]
     answers = {f"field_{i}": value for i, value in enumerate(nasty)}
-    # the lists the hook reads, as cookiecutter passes them (private keys of cookiecutter.json)
+    # what the hook reads besides the answers, as cookiecutter passes it
     template = json.loads((HOOKS_DIR.parent / "cookiecutter.json").read_text(encoding="utf-8"))
-    answers |= {key: template[key] for key in ("_supported", "_locked_import_names")}
+    answers |= {"_locked_import_names": template["_locked_import_names"],
+                "_repo_dir": str(HOOKS_DIR.parent)}  # fmt: skip
     context = {"cookiecutter": answers}
     source = (HOOKS_DIR / f"{hook}.py").read_text()
     rendered = create_env_with_context(context).from_string(source).render(**context)
@@ -412,15 +416,37 @@ def test_name_without_ascii_letters_is_rejected_by_the_hook(
 
 
 @pytest.mark.usefixtures("isolated_env")
-def test_unsupported_version_or_task_gets_the_hooks_message(
-    stub_template: Path, output_dir: Path, capfd: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("field", "value"), [("python_version", "3.10"), ("task", "Regression")])
+def test_an_unsupported_choice_is_refused_naming_the_choices(
+    stub_template: Path, output_dir: Path, field: str, value: str
 ) -> None:
-    """Plain answers (not cookiecutter choices), so a bad one meets the hook, not a traceback."""
-    for field, value in (("python_version", "3.10"), ("task", "multiclass")):
-        with pytest.raises(FailedHookException):
-            bake(stub_template, output_dir, **{field: value})
-        assert list(output_dir.iterdir()) == []
-        assert f"{field}: " in capfd.readouterr().err
+    """A choice list: prompts offer only its items, and cookiecutter refuses another given
+    with --no-input before anything is written."""
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {field}, but"):
+        bake(stub_template, output_dir, **{field: value})
+    assert list(output_dir.iterdir()) == []
+
+
+@pytest.mark.usefixtures("isolated_env")
+@pytest.mark.parametrize(("field", "value"), [("python_version", "3.10"), ("task", "multiclass")])
+def test_an_unsupported_choice_in_a_replay_file_meets_the_hook(
+    stub_template: Path,
+    output_dir: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    field: str,
+    value: str,
+) -> None:
+    """A replay file's answers skip cookiecutter's choice check: the hook checks the lists."""
+    bake(stub_template, output_dir / "first")
+    replay = next((tmp_path / "replay").glob("*.json"))
+    saved = json.loads(replay.read_text(encoding="utf-8"))
+    saved["cookiecutter"][field] = value
+    replay.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(stub_template), replay=str(replay), output_dir=str(output_dir / "2"))
+    assert not (output_dir / "2").exists() or list((output_dir / "2").iterdir()) == []
+    assert f"{field}: {value!r} is not supported" in capfd.readouterr().err
 
 
 def assert_initial_commit(project: Path, author_name: str, author_email: str) -> None:
@@ -534,16 +560,44 @@ def test_a_name_too_long_for_a_folder_gets_one_line(stub_template: Path, output_
     assert list(output_dir.iterdir()) == []
 
 
-def test_the_cli_prints_the_refusal_without_a_traceback(output_dir: Path) -> None:
-    done = subprocess.run(
+def _cli(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "cookiecutter", str(TEMPLATE_ROOT), "--no-input",
-         "-o", str(output_dir), "description={{ 7*7 }}"],
+         "-o", str(output_dir), *answers],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
+
+
+@pytest.mark.usefixtures("isolated_env")
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ("description={{ 7*7 }}", "holds Jinja syntax"),
+        ("author_email=not-an-address", "author_email: 'not-an-address' is not a plausible"),
+        ("project_slug=Bad_Slug", "project_slug: 'Bad_Slug'"),
+    ],
+)
+def test_the_cli_prints_the_refusal_without_a_traceback(
+    output_dir: Path, tmp_path: Path, answer: str, said: str
+) -> None:
+    done = _cli(output_dir, answer)
+    shown = done.stdout + done.stderr
     assert done.returncode == 1
-    assert "holds Jinja syntax" in done.stdout + done.stderr
-    assert "Traceback" not in done.stdout + done.stderr
+    assert said in shown
+    assert "Traceback" not in shown
     assert list(output_dir.iterdir()) == []
+    if "Jinja" not in said:  # the hook's refusal says where the answers wait for a rerun
+        replay = tmp_path / "replay" / f"{TEMPLATE_ROOT.name}.json"
+        assert f"--replay-file {replay}" in shown and replay.is_file()
+
+
+@pytest.mark.usefixtures("isolated_env")
+def test_a_bake_prints_the_folder_and_the_next_commands(output_dir: Path) -> None:
+    done = _cli(output_dir, "project_name=Churn Model")
+    assert done.returncode == 0, done.stderr
+    project = output_dir / "churn-model"
+    assert f"Created {project} (a git repository with one commit). Next:" in done.stdout
+    assert f"cd {project}" in done.stdout and "make pipeline" in done.stdout
 
 
 # --------------------------------------------------------------------------

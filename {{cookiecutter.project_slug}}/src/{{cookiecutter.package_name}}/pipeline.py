@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from .config import Params
@@ -36,6 +39,10 @@ def run_stage(name: str, params: Params, layout: Layout) -> Any:
 def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     total = len(STAGES)
+    try:
+        import_module(f"{__package__}.stages.train").check_params(params)
+    except PipelineError as error:
+        raise PipelineError(f"pipeline stopped before its first stage: {error}") from error
     for index, name in enumerate(STAGES, start=1):
         echo(f"[{index}/{total}] {name}")
         try:
@@ -50,18 +57,70 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
             raise PipelineError(f"pipeline stopped at '{name}': {failure}") from failure
         except PipelineError as error:
             raise PipelineError(f"pipeline stopped at '{name}': {error}") from error
-        echo(f"[{index}/{total}] {name}: ok {summarise(results[name])}")
+        echo(f"[{index}/{total}] {name}: ok {summarise(results[name], name)}")
     return results
 
 
-def summarise(result: Any) -> str:
+# What a stage's line shows of its result (the rest is in its JSON under reports/).
+HEADLINES: dict[str, tuple[str, ...]] = {
+    "extract": ("rows", "source", "sha256"),
+    "register": ("model_name", "version", "alias", "run_id"),
+    "package": ("bento", "small_batches"),
+}
+
+
+def summarise(result: Any, stage: str = "") -> str:
     if isinstance(result, GateReport):
         skipped = sum(check.status == "not run" for check in result.checks)
         return f"({len(result.checks) - skipped} checks passed, {skipped} not applicable)"
     if isinstance(result, dict):
         shown = {k: v for k, v in result.items() if not isinstance(v, dict | list)}
-        return " ".join(f"{k}={_short(v)}" for k, v in list(shown.items())[:6])
+        keys = [k for k in HEADLINES.get(stage, tuple(shown)[:6]) if k in shown]
+        return " ".join(f"{k}={_short(shown[k])}" for k in keys)
     return ""
+
+
+def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]:
+    """What a passed pipeline ends with on the console: the model's metrics, the gates, where
+    the run and its reports are, what to commit and the next commands."""
+    metrics = json.loads(layout.metrics.read_text(encoding="utf-8"))
+    gates = json.loads(layout.gates.read_text(encoding="utf-8"))
+    registered = json.loads(layout.registration.read_text(encoding="utf-8"))
+    bento = json.loads(layout.package_record.read_text(encoding="utf-8"))["bento"]
+    ran = [check for check in gates["checks"] if check["status"] != "not run"]
+    lines = [
+        f"Pipeline passed in {seconds:.0f} s.",
+        "  test metrics: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()),
+        f"  gates: all {len(ran)} checks passed "
+        f"({len(gates['checks']) - len(ran)} not applicable to this data)",
+        f"  model: {registered['model_name']} version {registered['version']} "
+        f"@{registered['alias']}, MLflow run {registered['run_id']}",
+        f"  bento: {bento}",
+        f"  reports: {layout.reports.relative_to(layout.root)}/ (gates.json, deepchecks/*.html)",
+    ]
+    contract = params.validation.resolved_contract(layout.root)
+    unsaved = uncommitted(layout.root, [contract, layout.data_manifest])
+    if unsaved:
+        lines.append(f"Commit {' and '.join(unsaved)}: the data contract and version it passed.")
+    lines += [
+        "Next:",
+        f"  make serve       # the model on http://{params.serving.host}:{params.serving.port}",
+        "  make mlflow-ui   # the run, its metrics and reports in MLflow's UI",
+        "  make test        # the project's own tests",
+    ]
+    return lines
+
+
+def uncommitted(root: Path, files: list[Path]) -> list[str]:
+    """Which of `files` git would show as new or changed (none outside a git repository)."""
+    names = [str(file.relative_to(root)) for file in files if file.is_relative_to(root)]
+    done = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--", *names],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0 or not names:
+        return []
+    return [name for name in names if name in done.stdout]
 
 
 def _short(value: Any) -> str:

@@ -4,8 +4,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import load_params
 from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.layout import Layout
 from {{ cookiecutter.package_name }}.metrics import score
-from {{ cookiecutter.package_name }}.pipeline import run_stage
+from {{ cookiecutter.package_name }}.pipeline import run_pipeline, run_stage
 from {{ cookiecutter.package_name }}.stages import train
 
 from ..conftest import CLASSIFICATION, write_params
@@ -61,10 +62,28 @@ def test_categorical_features_are_encoded(workdir) -> None:
     assert len(model.predict(unseen)) == 1
 
 
-def test_unknown_hyperparameter_is_explained(workdir) -> None:
-    params = load_params(write_params(workdir, **{"model.params": {"bogus_knob": 3}}))
-    with pytest.raises(PipelineError, match=r"model\.params"):
-        train.build_estimator(params)
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"bogus_knob": 3}, r"model\.params\.bogus_knob: not a parameter of RandomForest\w+ "),
+        ({"n_estimator": 10}, r"model\.params\.n_estimator: .*did you mean 'n_estimators'\?"),
+        ({"n_estimators": "ten"}, r"model\.params: The 'n_estimators' parameter .* must be"),
+        ({"max_depth": -1}, r"model\.params: The 'max_depth' parameter .* range"),
+    ],
+)
+def test_a_bad_hyperparameter_stops_the_pipeline_before_its_first_stage(
+    workdir, options: dict, said: str
+) -> None:
+    """Names, types and ranges are checked against the estimator before extract runs, not at
+    train after the data gate; the same line from the train stage's own build."""
+    path = write_params(workdir, **{"model.estimator": "random_forest", "model.params": options})
+    params, layout = load_params(path), Layout(workdir)
+    with pytest.raises(PipelineError, match=f"before its first stage: {said}"):
+        run_pipeline(params, layout, lambda _line: None)
+    assert not layout.raw_data.exists()  # nothing ran
+    if "not a parameter" in said or "did you mean" in said:
+        with pytest.raises(PipelineError, match=said):
+            train.build_estimator(params)
 
 
 def test_evaluate_scores_a_given_model(fitted) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
-from ..layout import read_json
 from ..run_lock import exclusive_run
 from ..stages import STAGES
 from .context import DEFAULT_PARAMS, ParamsOption, project
@@ -21,7 +21,7 @@ def _stage(name: str) -> Callable[..., None]:
 
         with project(params) as (config, layout), exclusive_run(layout.root, name):
             result = run_stage(name, config, layout)
-            typer.echo(f"{name}: ok {summarise(result)}")
+            typer.echo(f"{name}: ok {summarise(result, name)}")
 
     return command
 
@@ -33,12 +33,13 @@ for _index, (_name, _help) in enumerate(STAGES.items(), start=1):
 
 @app.command(help=f"Run the {len(STAGES)} stages in order; stop at the first failure.")
 def pipeline(params: ParamsOption = DEFAULT_PARAMS) -> None:
-    from ..pipeline import run_pipeline
+    from ..pipeline import closing_summary, run_pipeline
 
+    started = time.monotonic()
     with project(params) as (config, layout), exclusive_run(layout.root, "pipeline"):
         run_pipeline(config, layout, typer.echo)
-        record = read_json(layout.package_record, "package")
-        typer.echo(f"pipeline: ok, bento {record['bento']} from {record['model_uri']}")
+        seconds = time.monotonic() - started
+        typer.echo("\n".join(closing_summary(config, layout, seconds)))
 
 
 @app.command("bench-gate")

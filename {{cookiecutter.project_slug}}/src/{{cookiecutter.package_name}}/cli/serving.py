@@ -17,14 +17,18 @@ app = typer.Typer()
 @app.command()
 def serve(
     params: ParamsOption = DEFAULT_PARAMS,
-    port: Annotated[int | None, typer.Option(help="Port (default: serving.port)")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: serving.port)")
+    ] = None,
 ) -> None:
     """Serve the last packaged bento with `bentoml serve` (foreground)."""
-    from ..serving.process import bentoml_command, serving_environment
+    from ..serving.process import bentoml_command, require_free_port, serving_environment
 
     with project(params) as (config, layout):
+        port = port or config.serving.port
+        require_free_port(config.serving.host, port)
         command = [*bentoml_command(), "serve", bento_tag(layout), "--host", config.serving.host]
-        command += ["--port", str(port or config.serving.port)]
+        command += ["--port", str(port)]
         typer.echo(" ".join(command))
         os.execve(command[0], command, serving_environment())
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import time
 import warnings
 from typing import Any
 
@@ -51,10 +53,19 @@ def run_suite(layout: Layout, key: str, suite: Any, report: GateReport, **inputs
     returns deepchecks' result, for the values behind each condition."""
     import joblib
 
+    # On a terminal, deepchecks' own bar shows each check as it runs; in a log (CI, a pipe) its
+    # carriage returns would run into the next line, so a line before and after each suite.
+    bars = sys.stderr.isatty()
+    logging.getLogger("deepchecks").setLevel(logging.INFO if bars else logging.ERROR)
+    checks, started = len(suite.checks), time.monotonic()
+    if not bars:
+        print(f"  {suite.name}: {checks} checks ...", file=sys.stderr, flush=True)
     # deepchecks' permutation importance asks joblib for every core: a fresh loky process pool
     # costs ~10 s per stage here, threads the same answer in about a tenth of that.
     with joblib.parallel_config(backend="threading"):
         result = suite.run(**inputs)
+    seconds = time.monotonic() - started
+    print(f"  {suite.name}: {checks} checks run in {seconds:.1f} s", file=sys.stderr, flush=True)
     layout.deepchecks.mkdir(parents=True, exist_ok=True)
     path = layout.deepchecks / f"{key}.html"
     # deepchecks never overwrites: it would write "<key> (1).html" beside last run's report,

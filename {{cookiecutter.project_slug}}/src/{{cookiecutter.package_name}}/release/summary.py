@@ -43,5 +43,39 @@ def record_table(record: ReleaseRecord, notes: list[str]) -> str:
 
 
 def publish(markdown: str) -> None:
-    print(markdown)
+    """Readable text on the console (or the job's log); the Markdown for the job summary."""
+    print(plain_text(markdown))
     github.append_summary(markdown)
+
+
+def plain_text(markdown: str) -> str:
+    """The summaries' Markdown as a terminal shows it well: tables aligned in columns, headings
+    underlined, no backticks. Only what these summaries use: headings, tables, bullets."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            widths = [
+                max(len(row[i]) for row in table if i < len(row)) for i in range(len(table[0]))
+            ]
+            out.extend(
+                "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
+                for row in table
+            )
+            table.clear()
+
+    for line in markdown.replace("`", "").replace("**", "").splitlines():
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= set("-: ") for cell in cells):  # not the |---| row
+                table.append(cells)
+            continue
+        flush()
+        heading = line.lstrip("#")
+        if heading != line and heading.startswith(" "):
+            out += [heading.strip(), "-" * len(heading.strip())]
+        else:
+            out.append(line)
+    flush()
+    return "\n".join(out)

@@ -11,6 +11,8 @@ COMPILED_OBJECT = "compiled_scorer"  # the model as ONNX, among the BentoML mode
 SAMPLE_OBJECT = "served_sample"
 SAMPLE_ROWS = 1_000  # at most; the benchmark's uploads draw 10,000 from them with replacement
 SERVICE = f"{PACKAGE}.serving.service:Predictor"
+# Where the service logs every prediction unless PREDICTION_LOG says otherwise.
+DEFAULT_LOG = "prediction-logs/predictions.parquet"
 # What the bento carries of the package: the service and the modules it imports, nothing else.
 # (tests/pipeline/test_register_package.py checks this against what the service imports)
 SERVICE_MODULES = (

@@ -34,8 +34,8 @@ import pandas as pd
 
 from .log_journal import Journal, Recovery, recover
 from .log_rows import Batch, PendingRows, append_json_lines, joined, rows_in, write_part
+from .names import DEFAULT_LOG
 
-DEFAULT_PATH = "prediction-logs/predictions.parquet"
 MAX_WAITING_ROWS = 200_000  # rows queued for the writer; beyond this they are dropped, counted
 PARQUET_ROWS_PER_FILE = 50_000
 FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
@@ -74,7 +74,7 @@ class PredictionLog:
 
     @classmethod
     def from_environment(cls) -> PredictionLog:
-        return cls(os.environ.get("PREDICTION_LOG") or DEFAULT_PATH)  # set empty: the default
+        return cls(os.environ.get("PREDICTION_LOG") or DEFAULT_LOG)  # set empty: the default
 
     def _open_journal(self) -> None:
         """Recover what dead servers left, then journal this one; a log directory that cannot

@@ -21,13 +21,27 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PipelineError
-from .prediction_log import DEFAULT_PATH
+from .names import DEFAULT_LOG
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def require_free_port(host: str, port: int, target: str = "serve") -> None:
+    """Refuse at once, naming the way out (`make <target> PORT=`), when `host:port` is taken:
+    `bentoml serve` would spend half a minute starting, then fail with a long traceback."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PipelineError(
+                f"port {port} on {host} is not free ({error.strerror}); use another with "
+                f"`make {target} PORT=<port>` (the CLI's --port)"
+                + (", or set serving.port in params.yaml" if target == "serve" else "")
+            ) from None
 
 
 def bentoml_command() -> list[str]:
@@ -47,7 +61,7 @@ def serving_environment() -> dict[str, str]:
 def located(root: Path) -> str:
     """Where the service logs, seen from `root`: PREDICTION_LOG (a relative path from `root`)
     or, unset or empty (a workflow's unset variable), the service's default; or "off"."""
-    target = os.environ.get("PREDICTION_LOG") or DEFAULT_PATH
+    target = os.environ.get("PREDICTION_LOG") or DEFAULT_LOG
     if target == "off":
         return target
     return target if Path(target).is_absolute() else str(root / target)

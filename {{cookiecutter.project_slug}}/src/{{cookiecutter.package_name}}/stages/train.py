@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from typing import Any
 
 import joblib
@@ -22,12 +24,33 @@ from ..schema import categorical_columns, infer_schema
 def build_estimator(params: Params) -> Any:
     cls = estimator_class(params.task, params.model.estimator)
     options = dict(params.model.params)
+    known = [name for name in inspect.signature(cls).parameters if name != "self"]
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"it takes: {', '.join(known)}"
+            raise PipelineError(
+                f"model.params.{name}: not a parameter of {cls.__name__} "
+                f"(model.estimator {params.model.estimator!r}); {hint}"
+            )
     if params.model.estimator in SEEDED:
         options.setdefault("random_state", params.model.seed)
     try:
         return cls(**options)
     except TypeError as exc:
         raise PipelineError(f"model.params: {exc}") from exc
+
+
+def check_params(params: Params) -> None:
+    """model.params against the estimator, names, types and ranges, without fitting: the
+    pipeline runs this before its first stage, so a typo is found in seconds, not at train."""
+    estimator = build_estimator(params)
+    validate = getattr(estimator, "_validate_params", None)  # what fit() checks first
+    if validate is not None:
+        try:
+            validate()
+        except (TypeError, ValueError) as exc:
+            raise PipelineError(f"model.params: {exc}") from exc
 
 
 def build_pipeline(params: Params, schema: dict[str, str]) -> Pipeline:
