@@ -129,11 +129,18 @@ def client(params: Params, root: Path) -> Any:
     return mlflow_module(params, root).MlflowClient()
 
 
+# MLflow 3's UI reads the experiment's kind ("classification", "regression", ...) to open on its
+# runs; an experiment without one may open on GenAI traces.
+EXPERIMENT_KIND = "mlflow.experimentKind"
+
+
 def start_experiment(params: Params, root: Path, stage: str) -> Any:
     """mlflow with the project's experiment set, or a clear error naming the store."""
     mlflow = mlflow_module(params, root)
     try:
-        mlflow.set_experiment(params.mlflow.experiment)
+        experiment = mlflow.set_experiment(params.mlflow.experiment)
+        if EXPERIMENT_KIND not in experiment.tags:  # MLflow 3's UI then opens on its runs
+            mlflow.set_experiment_tag(EXPERIMENT_KIND, params.task)
     except Exception as exc:  # connection refused, bad credentials, unusable store
         known = store_failure(exc)
         shown = known or f"is not usable: {failure_reason(exc)}"

@@ -33,6 +33,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert done.returncode == 0, done.stdout + done.stderr
     for stage in STAGES:
         assert f"{stage}: ok" in done.stdout
+    (root / "pipeline.out").write_text(done.stdout, encoding="utf-8")
+    (root / "pipeline.err").write_text(done.stderr, encoding="utf-8")
     yield root
     monkeypatch.undo()
 

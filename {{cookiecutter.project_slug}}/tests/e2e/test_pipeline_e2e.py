@@ -7,11 +7,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.metrics import DEFAULT_CHAMPION_METRIC
 from {{ cookiecutter.package_name }}.serving.process import http, predict, serving
 
-from ..conftest import CLASSIFICATION, cli, write_params
+from ..conftest import CLASSIFICATION, TASK, cli, write_params
 
 pytestmark = pytest.mark.e2e
+
+
+def test_the_pipeline_ends_with_its_summary_and_its_log_reads_clean(built: Path) -> None:
+    """Piped (as in CI), no progress bar: a line as each suite starts and ends; then what the
+    run gave, where its reports are and what to run next."""
+    out, err = ((built / f"pipeline.{kind}").read_text(encoding="utf-8") for kind in ("out", "err"))
+    assert "\r" not in out + err and "|█" not in err
+    assert "  Data Integrity: " in err and " checks run in " in err
+    tail = out[out.index("Pipeline passed in ") :]
+    metric = DEFAULT_CHAMPION_METRIC[TASK]
+    for said in ("test metrics: ", metric, "gates: all ", "@challenger, MLflow run ", "Next:"):
+        assert said in tail, said
+    assert "make serve       # the model on http://127.0.0.1:" in tail
 
 
 def test_failed_gate_stops_the_pipeline_naming_the_check(built: Path, tmp_path: Path) -> None:

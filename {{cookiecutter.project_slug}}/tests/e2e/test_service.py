@@ -3,7 +3,9 @@
 import io
 import json
 import math
+import re
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.serving.process import http, predict, serving
 
-from ..conftest import CLASSIFICATION
+from ..conftest import CLASSIFICATION, TARGET
 
 pytestmark = pytest.mark.e2e
 MAX_ROWS = 1_000  # service.MAX_ROWS: importing the service module needs a packaged model
@@ -70,8 +72,9 @@ def test_predicts_one_and_many_rows(service: str, rows: list[dict]) -> None:
         assert {p["prediction"] for p in many["predictions"]} <= {0, 1}
         for prediction in many["predictions"]:
             assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
-    else:
+    else:  # a regressor's answer has no probabilities at all
         assert all(isinstance(p["prediction"], float) for p in many["predictions"])
+        assert all(set(p) == {"prediction", "model_version", "error"} for p in many["predictions"])
 
 
 def test_batch_endpoint_takes_a_large_list(service: str, rows: list[dict]) -> None:
@@ -88,6 +91,41 @@ def test_batch_endpoint_takes_a_large_list(service: str, rows: list[dict]) -> No
             [one_by_one[0]["probabilities"][c] for c in body["classes"]], abs=1e-5
         )
     assert body["errors"] == {}
+    if not CLASSIFICATION:
+        assert "classes" not in body and "probabilities" not in body
+
+
+def test_the_api_pages_name_the_project_and_need_no_network(service: str) -> None:
+    """/docs.json's info is the project's (pyproject.toml), not BentoML's; the Swagger page at
+    / loads only the service's own files; FastAPI's CDN-bound /docs is not served."""
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    status, spec = http("GET", f"{service}/docs.json")
+    assert status == 200 and spec["info"]["title"] == project["project"]["name"]
+    assert spec["info"]["description"] == project["project"]["description"]
+    assert spec["info"]["contact"]["email"] == project["project"]["authors"][0]["email"]
+    assert "/metadata" in spec["paths"] and "/predict" in spec["paths"]
+    with urllib.request.urlopen(f"{service}/") as answer:
+        page = answer.read().decode()
+    assert f"<title>{project['project']['name']}</title>" in page
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(source.startswith("./static_content/") for source in sources)
+    for source in sources:
+        with urllib.request.urlopen(f"{service}/{source[2:]}") as asset:
+            assert asset.status == 200
+    assert http("GET", f"{service}/docs")[0] == 404
+
+
+def test_an_upload_of_training_rows_ignores_their_target(service: str, built: Path) -> None:
+    """The rows a model learned from, scorable as they are: the target (and data.drop) left
+    out, as /metadata says; any other unknown column is still refused."""
+    test = pd.read_parquet(built / "data" / "prepared" / "test.parquet").head(20)
+    status, meta = http("GET", f"{service}/metadata")
+    assert status == 200 and meta["ignored_columns"] == [TARGET]
+    status, body = upload(service, "rows.csv", test.to_csv(index=False).encode())
+    assert status == 200, body
+    assert body["rows"] == 20 and body["errors"] == {}
+    status, body = upload(service, "rows.csv", test.assign(other=1).to_csv(index=False).encode())
+    assert status == 400 and "other: unexpected column" in json.dumps(body)
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])

@@ -49,6 +49,10 @@ def test_first_model_becomes_version_one_then_versions_grow(validated) -> None:
     assert "git.commit" in run.data.tags
     assert set(run.data.metrics) == set(json.loads(layout.metrics.read_text()))
     assert any(a.path == "reports" for a in client.list_artifacts(run.info.run_id))
+    # named for the run list: the estimator, then the commit (a workdir is no repository)
+    assert run.info.run_name == f"{params.model.estimator}-no-commit"
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == params.task  # the UI opens on its runs
 
 
 def test_a_model_carries_its_data_version_and_reference(validated) -> None:
@@ -88,6 +92,7 @@ def test_failed_gate_logs_the_run_but_registers_nothing(validated) -> None:
     experiment = client.get_experiment_by_name(params.mlflow.experiment)
     runs = client.search_runs([experiment.experiment_id])
     assert [run.data.tags["gates.passed"] for run in runs] == ["false"]
+    assert runs[0].info.run_name == f"{params.model.estimator}-no-commit-gate-failed"
     assert client.search_model_versions(f"name='{params.registry.model_name}'") == []
 
 

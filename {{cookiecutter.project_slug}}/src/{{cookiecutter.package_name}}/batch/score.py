@@ -50,6 +50,7 @@ class Model:
     schema: dict[str, str]
     nullable: set[str]
     classes: list[str]
+    ignored: frozenset[str]  # the target and data.drop: left out of the input, as the service does
 
 
 def load(params: Params, layout: Layout, alias: str) -> Model:
@@ -76,6 +77,7 @@ def load(params: Params, layout: Layout, alias: str) -> Model:
         stored.schema["features"],
         set(stored.schema.get("nullable", ())),
         [str(label) for label in stored.schema.get("classes", [])],
+        frozenset({params.data.target, *params.data.drop}) - set(stored.schema["features"]),
     )
 
 
@@ -98,7 +100,7 @@ def _checked(chunk: Chunk, model: Model, id_column: str | None) -> tuple[pd.Data
     else:
         ids = None
     try:
-        return check_table(frame, model.schema, model.nullable), ids  # type: ignore[arg-type]
+        return check_table(frame, model.schema, model.nullable, model.ignored), ids  # type: ignore[arg-type]
     except TableError as error:
         message = ROW.sub(
             lambda found: f"{found[1]}at row {int(found[2]) + chunk.start}", str(error)

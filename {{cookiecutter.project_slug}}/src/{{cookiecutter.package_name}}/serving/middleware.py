@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .api_docs import ProjectDocs
 from .http_errors import MAX_UPLOAD_BYTES, ContentTypes, ReadableErrors
 from .json_bodies import JsonBodies
 from .request_ids import Refused, RequestIds
@@ -15,8 +16,10 @@ CONTENT_TYPES = {"/predict": JSON, "/predict_batch": JSON, "/predict_file": "mul
 MAX_PREDICT_BYTES = 8 * 2**20  # a /predict body: 1,000 rows of 8 KiB each; refused unread above
 
 
-def install(service: Any, refused: Refused) -> None:
-    """Wrap `service` (a BentoML service class); `refused(request_id, why)` logs a refusal."""
+def install(service: Any, refused: Refused, info: dict[str, Any]) -> None:
+    """Wrap `service` (a BentoML service class); `refused(request_id, why)` logs a refusal;
+    `info` is the project's title, description and contact for /docs.json."""
+    service.add_asgi_middleware(ProjectDocs, info=info)
     service.add_asgi_middleware(RequestIds, paths=tuple(CONTENT_TYPES), refused=refused)
     service.add_asgi_middleware(ReadableErrors)
     service.add_asgi_middleware(

@@ -19,6 +19,7 @@ SERVICE_MODULES = (
     "__init__",
     "schema",
     "serving/__init__",
+    "serving/api_docs",
     "serving/compiled",
     "serving/http_errors",
     "serving/json_bodies",

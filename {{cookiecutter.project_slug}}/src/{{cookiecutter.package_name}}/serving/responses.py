@@ -8,12 +8,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == []
 
 
 class Prediction(BaseModel):
     prediction: float | int | str | bool | None
-    probabilities: dict[str, float] | None = None
+    # a classifier's answer only: a regressor's carries no such key
+    probabilities: dict[str, float] | None = Field(default=None, exclude_if=_absent)
     model_version: str
     error: str | None = None  # set only for a row the model could not score
 
@@ -25,9 +30,10 @@ class BatchResponse(BaseModel):
     model_version: str
     request_id: str  # also the X-Request-ID header; row i is logged as (request_id, i)
     rows: int
-    classes: list[str] = []  # the order of each row's probabilities (none for regression)
+    # the order of each row's probabilities: a classifier's answer only, like probabilities
+    classes: list[str] = Field(default=[], exclude_if=_absent)
     predictions: list[float | int | str | bool | None]
-    probabilities: list[list[float]] = []  # empty for regression
+    probabilities: list[list[float]] = Field(default=[], exclude_if=_absent)
     errors: dict[str, str] = {}  # row index -> why the model could not score that row
 
 
@@ -79,6 +85,7 @@ class Metadata(BaseModel):
     mlflow_run_id: str
     task: str
     features: dict[str, str]
+    ignored_columns: list[str]  # left out of an uploaded table: the target, data.drop
     classes: list[str]
     metrics: dict[str, float]
     ready: bool

@@ -32,7 +32,7 @@ from pydantic import ConfigDict, Field, create_model
 from ..schema import row_model, rows_to_frame
 from . import middleware
 from .compiled import TOLERANCE
-from .names import BENTO_MODEL_NAME
+from .names import BENTO_MODEL_NAME, BENTO_NAME
 from .prediction_log import PredictionLog
 from .request_ids import REQUEST_ID, RequestId, tagged
 from .responses import BatchResponse, Metadata, Prediction, Scores
@@ -60,7 +60,8 @@ PredictRequest = create_model("PredictRequest", __config__=STRICT, rows=(Rows, .
 BatchRequest = create_model("BatchRequest", __config__=STRICT, rows=(BatchRows, ...))
 
 
-api = FastAPI(title="metadata")
+# Only /metadata: the Swagger page is BentoML's at `/`, offline (FastAPI's /docs needs a CDN).
+api = FastAPI(title=BENTO_NAME, docs_url=None, redoc_url=None, openapi_url=None)
 
 
 # The prediction and probe paths: `/predict` covers `/predict_batch` and `/predict_file` too
@@ -87,6 +88,7 @@ class Predictor:
     def __init__(self) -> None:
         self.schema: dict[str, str] = METADATA["features"]
         self.nullable = set(METADATA.get("nullable", ()))
+        self.ignored = frozenset(METADATA.get("ignored_columns", ()))
         self.classes = [str(label) for label in METADATA.get("classes", [])]
         self.version = str(METADATA["model_version"])
         self.log = PredictionLog.from_environment()
@@ -183,7 +185,9 @@ class Predictor:
         """A CSV (header row, one column per feature) or Parquet file of up to 100,000 rows."""
         self._require_model()
         try:
-            frame = check_table(read_table(file, MAX_BATCH_ROWS), self.schema, self.nullable)
+            frame = check_table(
+                read_table(file, MAX_BATCH_ROWS), self.schema, self.nullable, self.ignored
+            )
         except TableError as error:
             raise BadInput(str(error)) from error
         return self._batch(frame)
@@ -221,6 +225,7 @@ class Predictor:
             mlflow_run_id=str(METADATA.get("mlflow_run_id", "")),
             task=str(METADATA.get("task", "")),
             features=self.schema,
+            ignored_columns=sorted(self.ignored),
             classes=self.classes,
             metrics={k: float(v) for k, v in METADATA.get("metrics", {}).items()},
             ready=self.model is not None,
@@ -242,4 +247,4 @@ def _refused(request: RequestId, reason: str) -> None:
 # (about 4% of a request); naming the type up front skips that.
 for _method in Predictor.apis.values():
     _method.output_spec.media_type = "application/json"
-middleware.install(Predictor, _refused)
+middleware.install(Predictor, _refused, dict(METADATA.get("api_info", {})))

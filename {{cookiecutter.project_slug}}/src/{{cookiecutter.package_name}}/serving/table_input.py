@@ -66,11 +66,19 @@ def read_table(path: Path, max_rows: int) -> pd.DataFrame:
     return frame
 
 
-def check_table(frame: pd.DataFrame, schema: dict[str, Kind], nullable: set[str]) -> pd.DataFrame:
-    """The table with each column in its schema type, or TableError naming the column."""
+def check_table(
+    frame: pd.DataFrame,
+    schema: dict[str, Kind],
+    nullable: set[str],
+    ignored: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """The table with each column in its schema type, or TableError naming the column.
+
+    Columns in `ignored` (the training data's target and `data.drop`) are left out, so the
+    rows a model was trained on can be scored as they are; any other column is refused."""
     names = [str(column) for column in frame.columns]
     missing = [name for name in schema if name not in names]
-    extra = [name for name in names if name not in schema]
+    extra = [name for name in names if name not in schema and name not in ignored]
     if missing:
         raise TableError(f"{', '.join(missing)}: column(s) missing")
     if extra:
@@ -78,7 +86,7 @@ def check_table(frame: pd.DataFrame, schema: dict[str, Kind], nullable: set[str]
     if len(set(names)) != len(names):
         raise TableError("file: duplicated column names")
     frame.columns = names
-    checked = {
+    checked = {  # only the schema's columns: an ignored one is never read
         name: _column(frame[name], name, kind, name in nullable) for name, kind in schema.items()
     }
     return pd.DataFrame(checked, columns=list(schema))

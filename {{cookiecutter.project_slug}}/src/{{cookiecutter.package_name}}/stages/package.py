@@ -18,6 +18,7 @@ from ..config import Params
 from ..data_versions import bounded_sample
 from ..errors import PipelineError
 from ..layout import Layout, read_json, require, write_json
+from ..serving.api_docs import project_info
 from ..serving.compiled import Compilation, compile_pipeline
 from ..serving.names import (
     BENTO_MODEL_NAME,
@@ -42,6 +43,10 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
         "classes": schema["classes"],
         "task": params.task,
         "target": params.data.target,
+        # in a table to score, left out rather than refused: rows as the model was trained on
+        "ignored_columns": sorted(
+            {params.data.target, *params.data.drop} - set(schema["features"])
+        ),
         "registered_model": params.registry.model_name,
         "model_version": version,
         "alias": params.registry.alias,
@@ -49,6 +54,7 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
         "git_commit": registration.get("git.commit", "none"),
         "data_sha256": registration.get("data.sha256", ""),
         "metrics": read_json(layout.metrics, "evaluate"),
+        "api_info": project_info(),  # the OpenAPI document's title, description and contact
     }
 
 

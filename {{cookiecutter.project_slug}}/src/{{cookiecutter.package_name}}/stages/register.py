@@ -154,6 +154,14 @@ def _tags(params: Params, layout: Layout, gates: dict[str, Any]) -> dict[str, st
     }
 
 
+def run_name(params: Params, tags: dict[str, str], outcome: str = "") -> str:
+    """What the run list shows: the estimator and the commit (`ridge-3f2a9c1`, `-dirty` for
+    uncommitted changes), and a failed gate."""
+    commit = tags["git.commit"][:7] if tags["git.commit"] != "none" else "no-commit"
+    dirty = "-dirty" if tags["git.dirty"] == "true" else ""
+    return "-".join(filter(None, [params.model.estimator, commit + dirty, outcome]))
+
+
 def log_failed_run(params: Params, layout: Layout) -> None:
     """Log a run whose gate failed (parameters, data hash, reports, no model), then refuse.
 
@@ -163,7 +171,7 @@ def log_failed_run(params: Params, layout: Layout) -> None:
     gates = read_json(layout.gates, "validate_data")
     mlflow = start_experiment(params, layout.root, "register")
     tags = _tags(params, layout, gates)
-    with mlflow.start_run() as active:
+    with mlflow.start_run(run_name=run_name(params, tags, "gate-failed")) as active:
         mlflow.set_tags(tags)
         mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
         if gates.get("complete") and layout.metrics.is_file():
@@ -193,7 +201,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     )
     mlflow = start_experiment(params, layout.root, "register")
     tags = _tags(params, layout, gates)
-    with mlflow.start_run() as active:
+    with mlflow.start_run(run_name=run_name(params, tags)) as active:
         mlflow.set_tags(tags)
         mlflow.log_params(_flatten("", params.model_dump(mode="json", exclude={"mlflow"})))
         mlflow.log_metrics(scores)
