@@ -6,8 +6,7 @@ the service's message, here with its file and row. The predictions file holds ea
 (the `--id` column's value, else `<run>:<row>`, the row's place across the whole input) and
 its answer; the prediction log gets the same rows under the same ids as `request_id`, so
 `monitor` sees batch traffic and labels join on those ids. Nothing is written where a reader
-looks until the whole input is scored.
-"""
+looks until the whole input is scored."""
 
 from __future__ import annotations
 
@@ -50,7 +49,7 @@ class Model:
     schema: dict[str, str]
     nullable: set[str]
     classes: list[str]
-    ignored: frozenset[str]  # the target and data.drop: left out of the input, as the service does
+    ignored: frozenset[str]  # the target and data.drop, left out as the service does
 
 
 def load(params: Params, layout: Layout, alias: str) -> Model:
@@ -67,9 +66,8 @@ def load(params: Params, layout: Layout, alias: str) -> Model:
         why = stored.details if not isinstance(stored, Reference) else "no feature schema stored"
         raise PipelineError(f"score: version {version.version} (@{alias}): {why}")
     # by number: the alias may move on while this runs
-    model = mlflow_module(params, layout.root).sklearn.load_model(
-        f"models:/{name}/{version.version}"
-    )
+    uri = f"models:/{name}/{version.version}"
+    model = mlflow_module(params, layout.root).sklearn.load_model(uri)
     return Model(
         str(version.version),
         alias,

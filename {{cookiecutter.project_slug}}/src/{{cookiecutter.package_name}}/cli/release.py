@@ -16,7 +16,13 @@ from ..config import Params
 from ..layout import Layout, write_json
 from ..release import github, model_card
 from ..release.artifacts import default_store
-from ..release.gitops import commit_state, current_commit, require_on_branch, state_worktree
+from ..release.gitops import (
+    behind_note,
+    commit_state,
+    current_commit,
+    require_on_branch,
+    state_worktree,
+)
 from ..release.images import container_engine, engine_setting
 from ..release.promote import promote_to_production, release_notes, release_to_staging, rollback
 from ..release.records import DeployState, ReleaseRecord
@@ -38,7 +44,19 @@ def _release_tag(value: str) -> str:
 
 
 TagOption = Annotated[
-    str, typer.Option("--tag", help="The pushed tag (e.g. v1.2.0-rc.1)", callback=_release_tag)
+    str,
+    typer.Option(
+        "--tag", help="The pushed tag: v1.2.0-rc.1 (staging) or v1.2.0", callback=_release_tag
+    ),
+]
+StagingTag = Annotated[
+    str,
+    typer.Option(
+        "--tag", help="The pushed candidate tag (e.g. v1.2.0-rc.1)", callback=_release_tag
+    ),
+]
+ProductionTag = Annotated[
+    str, typer.Option("--tag", help="The pushed release tag (e.g. v1.2.0)", callback=_release_tag)
 ]
 
 
@@ -67,6 +85,7 @@ def finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[st
     """Commit the state, then move the alias (only once Git holds the new state), then report."""
     pushed = _apply(layout, params.release.branch, record)
     notes = [*notes, f"deploy state committed to {params.release.branch} as {pushed[:12]}"]
+    notes += filter(None, [behind_note(layout.root, params.release.branch)])
     notes.append(set_alias(params, layout.root, record.environment, record.model_version))
     write_json(layout.reports / "release.json", record.to_dict())
     (layout.reports / "release-notes.md").write_text(release_notes(record), encoding="utf-8")
@@ -114,7 +133,7 @@ def registry(params: ParamsOption = DEFAULT_PARAMS) -> None:
 
 
 @app.command()
-def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+def staging(tag: StagingTag, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Publish the bento the pipeline just built, smoke-test it, make it staging's release."""
     with project(params) as (config, layout):
         require_reachable(config, layout.root, f"releasing {tag}")
@@ -135,7 +154,7 @@ def staging(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
 
 
 @app.command()
-def production(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
+def production(tag: ProductionTag, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Promote the build staging holds now, if this commit and version are its; refuse anything
     else."""
     with project(params) as (config, layout):

@@ -57,16 +57,39 @@ def require_on_branch(repo: Path, commit: str, branch: str) -> None:
         )
 
 
+def _answers(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def require_origin(repo: Path, branch: str) -> None:
+    """A release reads and commits the deploy state on origin/<branch>: refuse at once, in one
+    line with the fix, where there is no repository or no `origin`."""
+    if _answers("rev-parse", "--git-dir", cwd=repo).returncode != 0:
+        raise ReleaseError(
+            f"{repo} is not a git repository: releases are commits and tags on origin/{branch}; "
+            f"run `git init -b {branch}`, commit, add the remote and push"
+        )
+    if _answers("remote", "get-url", "origin", cwd=repo).returncode != 0:
+        raise ReleaseError(
+            f"no git remote 'origin': a release commits its state to origin/{branch}; add it "
+            f"with `git remote add origin <url>` and push with `git push -u origin {branch}`"
+        )
+
+
 @contextmanager
 def state_worktree(repo: Path, branch: str) -> Iterator[Path]:
     """A scratch checkout of origin/<branch>, removed afterwards."""
+    require_origin(repo, branch)
+    fetched = _answers("fetch", "--quiet", "origin", branch, cwd=repo)
+    # a read-only job without credentials: use what checkout fetched
+    if _answers("rev-parse", "--verify", "--quiet", f"origin/{branch}", cwd=repo).returncode:
+        reason = fetched.stderr.strip().splitlines()[-1] if fetched.stderr.strip() else ""
+        raise ReleaseError(
+            f"origin has no branch {branch} ({reason or 'not fetched'}): push it first with "
+            f"`git push -u origin {branch}`"
+        )
     scratch = Path(tempfile.mkdtemp(prefix="deploy-state-"))
     worktree = scratch / "state"
-    fetched = subprocess.run(
-        ["git", "fetch", "--quiet", "origin", branch], cwd=repo, capture_output=True, text=True
-    )
-    if fetched.returncode != 0:  # a read-only job without credentials: use what checkout fetched
-        git("rev-parse", "--verify", "--quiet", f"origin/{branch}", cwd=repo)
     git("worktree", "add", "--quiet", "--detach", str(worktree), f"origin/{branch}", cwd=repo)
     try:
         yield worktree
@@ -104,3 +127,18 @@ def commit_state(repo: Path, branch: str, message: str, change: Callable[[Path],
                 return git("rev-parse", "HEAD", cwd=worktree)
             last_error = pushed.stderr.strip()
     raise ReleaseError(f"could not push the deploy state to {branch}: {last_error}")
+
+
+def behind_note(repo: Path, branch: str) -> str | None:
+    """Say so when the checked-out `branch` is now behind origin/<branch>, which a release
+    just moved (its deploy-state commit); None elsewhere (a workflow's detached checkout)."""
+    current = _answers("symbolic-ref", "--quiet", "--short", "HEAD", cwd=repo).stdout.strip()
+    if current != branch:
+        return None
+    count = _answers("rev-list", "--count", f"{branch}..origin/{branch}", cwd=repo).stdout.strip()
+    if not count.isdigit() or int(count) == 0:
+        return None
+    return (
+        f"your {branch} is now {count} commit(s) behind origin/{branch} (the deploy state): "
+        f"run `git pull --ff-only` before your next commit"
+    )
