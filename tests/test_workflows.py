@@ -157,3 +157,34 @@ def test_argocd_applications_point_at_their_overlays(project: Path) -> None:
         app = yaml.safe_load((project / "deploy" / "argocd" / f"{environment}.yaml").read_text())
         assert app["kind"] == "Application"
         assert app["spec"]["source"]["path"] == f"deploy/overlays/{environment}"
+
+
+def test_dependabot_keeps_the_actions_and_direct_pins_current(project: Path) -> None:
+    """Weekly updates of the pinned actions and of pyproject.toml's pins, never past the
+    bounds the deepchecks stack needs (each bound names a package the project pins)."""
+    config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    assert all(update["directory"] == "/" for update in updates.values())
+    assert (project / ".github" / "workflows").is_dir() and (project / "pyproject.toml").is_file()
+    pinned = (project / "pyproject.toml").read_text(encoding="utf-8")
+    for rule in updates["pip"]["ignore"]:
+        assert f'"{rule["dependency-name"]}==' in pinned, rule
+
+
+def test_repository_setup_names_what_the_workflows_read(project: Path) -> None:
+    """`make github-setup`'s file covers every environment, secret and variable the workflows
+    use, so none is left to be set by hand."""
+    setup = yaml.safe_load(
+        (project / ".github" / "repository-setup.yml").read_text(encoding="utf-8")
+    )
+    text = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (project / ".github" / "workflows").glob("*.yml")
+    )
+    used_secrets = set(re.findall(r"secrets\.([A-Z_]+)", text)) - {"GITHUB_TOKEN"}
+    assert used_secrets == set(setup["secrets"])
+    assert set(re.findall(r"vars\.([A-Z_]+)", text)) == set(setup["variables"])
+    assert set(re.findall(r"environment: (staging|production)", text)) == set(setup["environments"])
+    assert setup["environments"]["production"]["reviewers"] == ["your-org"]

@@ -9,7 +9,16 @@ import typer
 
 from .. import __version__
 from ..serving.names import BENTO_NAME
-from . import batch, candidates, monitoring, pipeline, release, serving, tracking_ui
+from . import (
+    batch,
+    candidates,
+    github_setup,
+    monitoring,
+    pipeline,
+    release,
+    serving,
+    tracking_ui,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -42,5 +51,6 @@ app.add_typer(serving.app)
 app.add_typer(batch.app)
 app.add_typer(monitoring.app)
 app.add_typer(tracking_ui.app)
+app.add_typer(github_setup.app)
 release.app.add_typer(candidates.app)
 app.add_typer(release.app, name="release")

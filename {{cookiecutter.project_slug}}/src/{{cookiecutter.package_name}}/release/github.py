@@ -10,9 +10,12 @@ import datetime as dt
 import getpass
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from ..gitinfo import git_user
+from .versions import ReleaseError
 
 REPO = re.compile(r"[\w.-]+/[\w.-]+")
 
@@ -48,9 +51,14 @@ def has_token() -> bool:
 def api() -> tuple[str, str, str] | None:
     """(API URL, owner/repo, token) for GitHub's REST API, or None outside a run with a token.
     GITHUB_API_URL is the runner's (a GitHub Enterprise server's, or a stand-in's)."""
-    url = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    url = api_url()
     repo, token = os.environ.get("GITHUB_REPOSITORY", ""), os.environ.get("GITHUB_TOKEN", "")
     return (url, repo, token) if REPO.fullmatch(repo) and token else None
+
+
+def api_url() -> str:
+    """GitHub's REST API: GITHUB_API_URL (a GitHub Enterprise server's, or a stand-in's)."""
+    return os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 
 
 def append_summary(markdown: str) -> None:
@@ -84,3 +92,39 @@ def run_context(root: Path = Path()) -> dict[str, str]:
         "actor": actor() or git_user(root) or _login(),
         "run_url": run_url(),
     }
+
+
+def admin_token() -> str:
+    """GH_TOKEN or GITHUB_TOKEN, else the one `gh auth login` stored."""
+    found = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    if not found and shutil.which("gh"):
+        done = subprocess.run(["gh", "auth", "token"], capture_output=True, text=True, check=False)
+        found = done.stdout.strip() if done.returncode == 0 else ""
+    if not found:
+        raise ReleaseError(
+            "no GitHub token: run `gh auth login`, or set GH_TOKEN to a token with admin "
+            "rights on the repository"
+        )
+    return found
+
+
+def repository_of(root: Path) -> str:
+    """owner/name: GITHUB_REPOSITORY, else the GitHub remote `origin` points at."""
+    named = os.environ.get("GITHUB_REPOSITORY", "")
+    if not named and shutil.which("git"):
+        done = subprocess.run(
+            ["git", "-C", str(root), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        url = done.stdout.strip().removesuffix(".git")
+        for prefix in ("git@github.com:", "https://github.com/", "ssh://git@github.com/"):
+            if url.startswith(prefix):
+                named = url.removeprefix(prefix)
+    if named.count("/") != 1 or not all(named.split("/")):
+        raise ReleaseError(
+            "cannot tell the GitHub repository: origin is not on github.com; set "
+            "GITHUB_REPOSITORY=owner/name"
+        )
+    return named
