@@ -74,8 +74,25 @@ def test_own_data_with_mixed_types_is_served(
     assert done.returncode == 0, done.stdout + done.stderr
     record = json.loads((tmp_path / "reports" / "package.json").read_text())
     row = {"size m2": None, "rooms": 3, "colour": "red", "garden": True, "zone": 2}
+    log = tmp_path / "served.jsonl"
+    monkeypatch.setenv("PREDICTION_LOG", str(log))
     with serving(record["bento"]) as url:
         answer = predict(url, [row, {**row, "size m2": 75.5, "zone": 3}])
         assert len(answer["predictions"]) == 2
+        assert all("warning" not in p for p in answer["predictions"])
         status, body = http("POST", f"{url}/predict", {"rows": [{**row, "zone": "2"}]})
         assert status == 400 and "zone" in json.dumps(body)
+        # a colour and a zone the model never saw: scored, and said so in the answer and log
+        unseen = predict(url, [{**row, "colour": "purple"}, {**row, "colour": "teal", "zone": 9}])
+        first, second = unseen["predictions"]
+        assert first["prediction"] is not None and "colour: 'purple'" in first["warning"]
+        assert "colour: 'teal'" in second["warning"] and "zone: '9'" in second["warning"]
+        status, batch = http("POST", f"{url}/predict_batch", {"rows": [row, {**row, "zone": 7}]})
+        assert (
+            status == 200
+            and list(batch["warnings"]) == ["1"]
+            and "zone: '7'" in batch["warnings"]["1"]
+        )
+    logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    warned = [entry["output"]["warning"] for entry in logged if entry["output"].get("warning")]
+    assert len(warned) == 3 and any("purple" in text for text in warned)

@@ -20,6 +20,7 @@ SERVICE_MODULES = (
     "schema",
     "serving/__init__",
     "serving/api_docs",
+    "serving/categories",
     "serving/compiled",
     "serving/http_errors",
     "serving/json_bodies",

@@ -21,6 +21,7 @@ class Prediction(BaseModel):
     probabilities: dict[str, float] | None = Field(default=None, exclude_if=_absent)
     model_version: str
     error: str | None = None  # set only for a row the model could not score
+    warning: str | None = Field(default=None, exclude_if=_absent)  # e.g. an unseen category
 
 
 class BatchResponse(BaseModel):
@@ -35,6 +36,7 @@ class BatchResponse(BaseModel):
     predictions: list[float | int | str | bool | None]
     probabilities: list[list[float]] = Field(default=[], exclude_if=_absent)
     errors: dict[str, str] = {}  # row index -> why the model could not score that row
+    warnings: dict[str, str] = Field(default={}, exclude_if=_absent)  # row index -> e.g. unseen
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Scores:
     predictions: list[Any]
     probabilities: list[list[float]] | None
     errors: dict[int, str] = field(default_factory=dict)
+    warnings: dict[int, str] = field(default_factory=dict)  # scored, but see why
 
     def __add__(self, other: Scores) -> Scores:
         offset = len(self.predictions)
@@ -55,7 +58,8 @@ class Scores:
                 other.probabilities or fill * len(other.predictions)
             )
         errors = {**self.errors, **{offset + i: why for i, why in other.errors.items()}}
-        return Scores(self.predictions + other.predictions, both, errors)
+        warnings = {**self.warnings, **{offset + i: why for i, why in other.warnings.items()}}
+        return Scores(self.predictions + other.predictions, both, errors, warnings)
 
     def columns(self, classes: list[str]) -> dict[str, Any]:
         """One value per prediction in each column, for the prediction log (no frame: a frame
@@ -67,8 +71,9 @@ class Scores:
             )
             columns |= {f"probability.{name}": by_class[:, i] for i, name in enumerate(classes)}
         # always there, typed as text, so every log file has the same columns
-        errors = [self.errors.get(index) for index in range(len(self.predictions))]
-        columns["error"] = pd.array(errors, dtype="string")
+        for name, notes in (("error", self.errors), ("warning", self.warnings)):
+            texts = [notes.get(index) for index in range(len(self.predictions))]
+            columns[name] = pd.array(texts, dtype="string")
         return columns
 
 

@@ -6,15 +6,11 @@
 - `GET /metadata`: model name, version, alias, commit, data hash and training metrics.
 - `/livez` (the process runs) and `/readyz` (the model loaded and scored its own example).
 
-Every answer carries an `X-Request-ID` (the client's, or a new one: request_ids.py); the log
-keeps it with each row, and each refused prediction request, for `monitor`.
-
 The input schema comes from the training features stored with the model, so a request with a
 missing, extra, null or ill-typed field is refused with 400 and the field's name; a body that is
-not JSON gets 415. Every prediction is logged for monitoring (prediction_log.py), never at the
-cost of a request. Small batches are scored by the model compiled to ONNX when the bento
-carries one that agreed with it at package time (scorers.py); `/metadata` says which.
-"""
+not JSON gets 415. Every answer carries an `X-Request-ID` (request_ids.py); every prediction is
+logged with it and any warning, an unseen category (categories.py). Small batches are scored by
+the model compiled to ONNX when it agreed at package time (scorers.py): `/metadata` says."""
 
 from __future__ import annotations
 
@@ -31,6 +27,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from ..schema import row_model, rows_to_frame
 from . import middleware
+from .categories import UnseenCategories
 from .compiled import TOLERANCE
 from .names import BENTO_MODEL_NAME, BENTO_NAME
 from .prediction_log import PredictionLog
@@ -67,8 +64,7 @@ api = FastAPI(title=BENTO_NAME, docs_url=None, redoc_url=None, openapi_url=None)
 # The prediction and probe paths: `/predict` covers `/predict_batch` and `/predict_file` too
 # (both settings match prefixes); `/metadata` and `/docs.json` stay logged and traced.
 QUIET_PATHS = ["/predict", "/metrics", "/healthz", "/livez", "/readyz"]
-# Every prediction is in the prediction log already; an access-log line for each as well cost
-# an eighth of the single-row throughput.
+# Every prediction is in the prediction log: an access-log line each cost 1/8 of the throughput.
 ACCESS_LOG = {"skip_paths": QUIET_PATHS}
 # Tracing samples nothing unless configured, yet its middleware still opened a span for every
 # request: a fifth of the single-row throughput. To trace predictions, set the service's
@@ -89,6 +85,7 @@ class Predictor:
         self.schema: dict[str, str] = METADATA["features"]
         self.nullable = set(METADATA.get("nullable", ()))
         self.ignored = frozenset(METADATA.get("ignored_columns", ()))
+        self.unseen = UnseenCategories(METADATA.get("categories", {}))
         self.classes = [str(label) for label in METADATA.get("classes", [])]
         self.version = str(METADATA["model_version"])
         self.log = PredictionLog.from_environment()
@@ -145,8 +142,9 @@ class Predictor:
             raise ServiceUnavailable(f"the model did not load: {self.load_error}")
 
     def _logged(self, frame: pd.DataFrame, scores: Scores, request_ids: Any) -> Scores:
-        """Hand the batch to the prediction log; its table is built and written off the
-        request's path."""
+        """Warn of unseen categories, then hand the batch to the prediction log (its table is
+        built and written off the request's path)."""
+        scores.warnings = self.unseen.warnings(frame)
         self.log.record(self.version, frame, partial(scores.columns, self.classes), request_ids)
         return scores
 
@@ -170,6 +168,7 @@ class Predictor:
                 else dict(zip(self.classes, row, strict=True)),
                 model_version=self.version,
                 error=scores.errors.get(index),
+                warning=scores.warnings.get(index),
             )
             for index, (value, row) in enumerate(zip(scores.predictions, probabilities, strict=True))
         ]  # fmt: skip
@@ -211,6 +210,7 @@ class Predictor:
             predictions=scores.predictions,
             probabilities=probabilities or [],
             errors={str(index): why for index, why in scores.errors.items()},
+            warnings={str(index): why for index, why in scores.warnings.items()},
         )
 
     @api.get("/metadata")

@@ -40,6 +40,7 @@ def model_metadata(params: Params, layout: Layout, version: str, run_id: str) ->
     return {
         "features": schema["features"],
         "nullable": schema.get("nullable", []),
+        "categories": schema.get("categories", {}),
         "classes": schema["classes"],
         "task": params.task,
         "target": params.data.target,

@@ -19,6 +19,7 @@ from ..estimators import SEEDED, estimator_class
 from ..layout import Layout, atomic_output, require, write_json
 from ..metrics import features_and_label
 from ..schema import categorical_columns, infer_schema
+from ..serving.categories import known_categories
 
 
 def build_estimator(params: Params) -> Any:
@@ -87,11 +88,13 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     with atomic_output(layout.model) as scratch:
         joblib.dump(pipeline, scratch)
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
+    categorical = categorical_columns(schema, params.data.categorical)  # type: ignore[arg-type]
     write_json(
         layout.feature_schema,
         {
             "features": schema,
-            "categorical": categorical_columns(schema, params.data.categorical),  # type: ignore[arg-type]
+            "categorical": categorical,
+            "categories": known_categories(train, categorical),  # the service warns of others
             "nullable": [
                 str(c) for c in train.columns if c != params.data.target and train[c].isna().any()
             ],
