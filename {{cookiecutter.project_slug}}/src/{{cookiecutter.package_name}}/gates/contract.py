@@ -70,9 +70,20 @@ def load_contract(path: Path) -> dict[str, Any] | None:
     return contract
 
 
-def _outcome(check: str, condition: str, problems: list[str]) -> CheckOutcome:
+# What to do when the data broke the contract: fix it, or accept the new data as the agreement.
+ACCEPT = (
+    "accept the new data as the agreement: delete {contract}, rerun (a passing run writes it "
+    "anew) and commit it"
+)
+FIXES = {"Columns": "leave a column out with data.drop in params.yaml, or " + ACCEPT}
+
+
+def _outcome(check: str, condition: str, problems: list[str], contract: str = "") -> CheckOutcome:
     more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
     shown = "; ".join(problems[:SHOWN]) + more
+    if shown and contract:
+        fix = FIXES.get(check, "fix the data, or " + ACCEPT)
+        shown += ". To go on: " + fix.format(contract=contract)
     return outcome(SUITE, check, condition, shown or None, "as agreed")
 
 
@@ -87,6 +98,7 @@ def check_contract(
     """One outcome per contract rule, each naming the offending columns and values."""
     target = contract.get("target")
     expected: dict[str, Any] = contract["columns"]
+    where = params.validation.contract
     present = [str(column) for column in frame.columns if column != target]
     missing = [name for name in expected if name not in present]
     extra = [name for name in present if name not in expected]
@@ -96,6 +108,7 @@ def check_contract(
             "every agreed column is present and no other",
             [f"missing column {name!r}" for name in missing]
             + [f"unexpected column {name!r}" for name in extra],
+            where,
         )
     ]
     shared = [name for name in expected if name in present]
@@ -109,13 +122,14 @@ def check_contract(
                 for name in shared
                 if not _compatible(expected[name]["kind"], kinds[name])
             ],
+            where,
         )
     )
-    found.append(_categories(frame, expected, shared))
+    found.append(_categories(frame, expected, shared, where))
     within = [name for name in shared if _compatible(expected[name]["kind"], kinds[name])]
     max_ratio = params.validation.reference.max_out_of_range_ratio
     found.append(ranges.check(frame, expected, within, max_ratio, SUITE))
-    found.append(_labels(frame, contract, params.task))
+    found.append(_labels(frame, contract, params.task, where))
     return found
 
 
@@ -149,7 +163,9 @@ def servable_values(frame: pd.DataFrame) -> CheckOutcome:
     )
 
 
-def _categories(frame: pd.DataFrame, expected: dict[str, Any], shared: list[str]) -> CheckOutcome:
+def _categories(
+    frame: pd.DataFrame, expected: dict[str, Any], shared: list[str], where: str
+) -> CheckOutcome:
     problems = []
     for name in shared:
         known = expected[name].get("categories")
@@ -159,13 +175,14 @@ def _categories(frame: pd.DataFrame, expected: dict[str, Any], shared: list[str]
         new = sorted(map(str, seen - set(known)))
         if new:
             problems.append(f"{name!r} has unseen categories {new[:SHOWN]}")
-    return _outcome("Categories", "no category outside the agreed ones", problems)
+    return _outcome("Categories", "no category outside the agreed ones", problems, where)
 
 
-def _labels(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> CheckOutcome:
+def _labels(frame: pd.DataFrame, contract: dict[str, Any], task: str, where: str) -> CheckOutcome:
     target = contract.get("target")
     if target not in frame.columns:
-        return _outcome("Label", "the label is present and varies", [f"no label column {target!r}"])
+        missing = [f"no label column {target!r} (data.target)"]
+        return _outcome("Label", "the label is present and varies", missing, where)
     label = frame[target].dropna()
     problems = []
     if label.nunique() < 2:
@@ -174,7 +191,7 @@ def _labels(frame: pd.DataFrame, contract: dict[str, Any], task: str) -> CheckOu
         new = sorted(map(str, {_plain(v) for v in label.unique()} - set(contract["classes"])))
         if new:
             problems.append(f"label {target!r} has unseen classes {new[:SHOWN]}")
-    return _outcome("Label", "the label is present, varies, and keeps its classes", problems)
+    return _outcome("Label", "the label is present, varies, and keeps its classes", problems, where)
 
 
 def contract_outcomes(
