@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +39,17 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def template_texts() -> frozenset[str]:
+def template_texts(root: Path = ROOT) -> frozenset[str]:
     """The template's own Jinja sources passed to `from_string`: defaults and hooks."""
-    config = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
-    hooks = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "hooks").glob("*.py"))]
+    config = json.loads((root / "cookiecutter.json").read_text(encoding="utf-8"))
+    hooks = [path.read_text(encoding="utf-8") for path in sorted((root / "hooks").glob("*.py"))]
     return frozenset([*_strings(config), *hooks])
 
 
-def path_fragments() -> frozenset[str]:
+def path_fragments(root: Path = ROOT) -> frozenset[str]:
     """The Jinja in the template's file and folder names (`{{cookiecutter.package_name}}`):
     cookiecutter renders paths piece by piece, the rendered part already joined on."""
-    names = [PROJECT_DIR, *(path.name for path in (ROOT / PROJECT_DIR).rglob("*"))]
+    names = [PROJECT_DIR, *(path.name for path in (root / PROJECT_DIR).rglob("*"))]
     return frozenset(fragment for name in names for fragment in FRAGMENT.findall(name))
 
 
@@ -71,9 +73,21 @@ class _Own:
     bake, and `cruft update` bakes the template's old and new commits from one folder in one
     process, so nothing read for the first may stand for the second."""
 
-    def __init__(self) -> None:
-        self.texts = template_texts()
-        self.fragments = path_fragments()
+    def __init__(self, root: Path) -> None:
+        self.texts = template_texts(root)
+        self.fragments = path_fragments(root)
+
+
+def current_root() -> Path:
+    """The template being baked: the newest folder on sys.path that holds this template (the
+    tools add the template folder there to import this module), else this module's own.
+    A module imported once may outlive its folder: cruft's create then update, in one process,
+    clone the template into two temporary folders."""
+    for entry in reversed(sys.path):
+        folder = Path(entry or ".").resolve()
+        if (folder / "cookiecutter.json").is_file() and (folder / "local_extensions.py").is_file():
+            return folder
+    return ROOT
 
 
 class _RefusalWithoutTraceback(logging.Filter):
@@ -96,7 +110,11 @@ class AnswersAsData(Extension):
         super().__init__(environment)
         logging.getLogger("cookiecutter.hooks").addFilter(_REFUSAL_FILTER)  # once: a set
         original = environment.from_string
-        own = _Own()
+        root = current_root()
+        own = _Own(root)
+        # The hooks run as child processes inside the new project folder: where the template is
+        # (hooks/pre_gen_project.py reads its choice lists there)
+        os.environ["TEMPLATE_DIR_FOR_HOOKS"] = str(root)
 
         def from_string(source: Any, *args: Any, **kwargs: Any) -> Any:
             if (

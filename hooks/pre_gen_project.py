@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -45,17 +47,31 @@ def _template_context() -> dict:
         return json.loads((Path(__file__).resolve().parents[1] / "cookiecutter.json").read_text())
 
 
+# Set by local_extensions.py in cookiecutter's (or cruft's) process, which this hook runs under:
+# the template folder, absolute (cookiecutter's own `_repo_dir` is as typed, `.` say, and this
+# hook runs inside the new project folder).
+TEMPLATE_DIR = "TEMPLATE_DIR_FOR_HOOKS"
+
+
+def template_folder(context: dict) -> Path | None:
+    for folder in (os.environ.get(TEMPLATE_DIR), context.get("_repo_dir")):
+        if folder and Path(folder).is_absolute() and (Path(folder) / "cookiecutter.json").is_file():
+            return Path(folder)
+    return None
+
+
 def _choice_lists(context: dict) -> dict[str, tuple[str, ...]] | None:
     """cookiecutter.json's choice lists, the one list of supported answers (shared with
     ci/bake.py and the tests), or None where the answers can only be items of them.
 
-    A rendered hook's answers hold the chosen value, not the list: cookiecutter names the
-    template folder (`_repo_dir`) to read them from, and needs the check, since a replay file's
-    answers skip its own. cruft names no folder, and takes its answers through cookiecutter's
+    A rendered hook's answers hold the chosen value, not the list, so the lists are read from
+    the template folder; they must be, since a replay file's answers skip cookiecutter's own
+    check of a choice. Where no folder is known, the answers came through cookiecutter's
     prompts and choice check, which offer and accept only the listed values.
     """
-    if "_repo_dir" in context:
-        context = json.loads((Path(context["_repo_dir"]) / "cookiecutter.json").read_text("utf-8"))
+    folder = template_folder(context)
+    if folder is not None:
+        context = json.loads((folder / "cookiecutter.json").read_text("utf-8"))
     elif not isinstance(context.get("task"), list):
         return None
     return {field: tuple(context[field]) for field in ("python_version", "task")}
@@ -403,10 +419,12 @@ def validate(answers: dict[str, object]) -> list[str]:
 
 def rerun_hint(answers: dict[str, object]) -> str:
     """How to rerun without typing every answer again: cookiecutter saved them all in its
-    replay file before this hook ran."""
-    template = str(answers.get("_template") or "<template>")
-    name = Path(str(answers.get("_repo_dir", template))).name
-    replay = Path(_replay_dir()) / f"{name}.json"
+    replay file (named for the template folder) before this hook ran; cruft keeps none."""
+    folder = template_folder(answers)
+    if "_commit" in answers or folder is None:
+        return "Rerun with the field(s) corrected (`--no-input field=value ...` for each)."
+    template = shlex.quote(str(answers.get("_template") or folder))
+    replay = shlex.quote(str(Path(_replay_dir()) / f"{folder.name}.json"))
     return (
         f"Your answers are kept in {replay}: correct the field(s) there and rerun "
         f"`cookiecutter {template} --replay-file {replay}`, or rerun with "

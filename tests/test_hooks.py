@@ -560,12 +560,29 @@ def test_a_name_too_long_for_a_folder_gets_one_line(stub_template: Path, output_
     assert list(output_dir.iterdir()) == []
 
 
-def _cli(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    output_dir: Path, *answers: str, template: str = str(TEMPLATE_ROOT)
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_ROOT), "--no-input",
-         "-o", str(output_dir), *answers],
-        capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "cookiecutter", template, "--no-input", "-o", str(output_dir),
+         *answers],
+        capture_output=True, text=True, check=False, cwd=TEMPLATE_ROOT,
     )  # fmt: skip
+
+
+@pytest.mark.usefixtures("isolated_env")
+def test_the_template_folder_given_as_dot_bakes_and_refuses_alike(
+    output_dir: Path, tmp_path: Path
+) -> None:
+    """`cookiecutter .` from the template folder: the hook runs inside the new project folder,
+    yet finds the choice lists and names the replay file by the template folder's name."""
+    refused = _cli(output_dir, "author_email=nope", template=".")
+    assert refused.returncode == 1 and "author_email: 'nope'" in refused.stderr
+    replay = tmp_path / "replay" / f"{TEMPLATE_ROOT.name}.json"
+    assert f"--replay-file {replay}" in refused.stderr and replay.is_file()
+    done = _cli(output_dir, template=".")
+    assert done.returncode == 0, done.stderr
+    assert (output_dir / "tumour-classifier" / "params.yaml").is_file()
 
 
 @pytest.mark.usefixtures("isolated_env")

@@ -171,6 +171,9 @@ def test_dependabot_keeps_the_actions_and_direct_pins_current(project: Path) -> 
     pinned = (project / "pyproject.toml").read_text(encoding="utf-8")
     for rule in updates["pip"]["ignore"]:
         assert f'"{rule["dependency-name"]}==' in pinned, rule
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    uv = re.search(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert uv and f'"uv=={uv[1]}"' in pinned  # one uv, which Dependabot leaves to both
 
 
 def test_repository_setup_names_what_the_workflows_read(project: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from importlib import import_module
@@ -90,11 +91,12 @@ def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]
     ran = [check for check in gates["checks"] if check["status"] != "not run"]
     lines = [
         f"Pipeline passed in {seconds:.0f} s.",
-        "  test metrics: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()),
+        "  test metrics: " + ", ".join(f"{k} {_short(v)}" for k, v in metrics.items()),
         f"  gates: all {len(ran)} checks passed "
         f"({len(gates['checks']) - len(ran)} not applicable to this data)",
-        f"  model: {registered['model_name']} version {registered['version']} "
-        f"@{registered['alias']}, MLflow run {registered['run_id']}",
+        f"  model: {registered['model_name']} version {registered['version']}, MLflow run "
+        f"{registered['run_id']}; @{registered['alias']} is on version "
+        f"{registered.get('alias_holder', registered['version'])}",
         f"  bento: {bento}",
         f"  reports: {layout.reports.relative_to(layout.root)}/ (gates.json, deepchecks/*.html)",
     ]
@@ -112,15 +114,24 @@ def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]
 
 
 def uncommitted(root: Path, files: list[Path]) -> list[str]:
-    """Which of `files` git would show as new or changed (none outside a git repository)."""
-    names = [str(file.relative_to(root)) for file in files if file.is_relative_to(root)]
-    done = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain", "--", *names],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0 or not names:
+    """Which of `files` git would show as new or changed: none without git, outside a
+    repository, or for a file outside the project."""
+    if shutil.which("git") is None:
         return []
-    return [name for name in names if name in done.stdout]
+    found = []
+    for file in files:
+        if not file.is_relative_to(root) or not file.is_file():
+            continue
+        name = str(file.relative_to(root))
+        done = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "-z", "--", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout:
+            found.append(name)
+    return found
 
 
 def _short(value: Any) -> str:

@@ -1,14 +1,20 @@
 """The whole pipeline through the CLI, then the bento served by `bentoml serve` over HTTP."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.metrics import DEFAULT_CHAMPION_METRIC
-from {{ cookiecutter.package_name }}.serving.process import http, predict, serving
+from {{ cookiecutter.package_name }}.serving.process import free_port, http, predict, serving
 
 from ..conftest import CLASSIFICATION, TASK, cli, write_params
 
@@ -23,7 +29,7 @@ def test_the_pipeline_ends_with_its_summary_and_its_log_reads_clean(built: Path)
     assert "  Data Integrity: " in err and " checks run in " in err
     tail = out[out.index("Pipeline passed in ") :]
     metric = DEFAULT_CHAMPION_METRIC[TASK]
-    for said in ("test metrics: ", metric, "gates: all ", "@challenger, MLflow run ", "Next:"):
+    for said in ("test metrics: ", metric, "gates: all ", "; @challenger is on version ", "Next:"):
         assert said in tail, said
     assert "make serve       # the model on http://127.0.0.1:" in tail
 
@@ -96,3 +102,41 @@ def test_own_data_with_mixed_types_is_served(
     logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     warned = [entry["output"]["warning"] for entry in logged if entry["output"].get("warning")]
     assert len(warned) == 3 and any("purple" in text for text in warned)
+
+
+def test_mlflow_ui_opens_the_project_store(built: Path) -> None:
+    """`make mlflow-ui`: MLflow's own UI on the project's store, on loopback, one worker."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    package = "{{ cookiecutter.package_name }}"
+    command = [sys.executable, "-m", package, "mlflow-ui", "--port", str(port)]
+    log = built / "mlflow-ui.log"
+    with log.open("wb") as sink:
+        ui = subprocess.Popen(
+            command,
+            cwd=built,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if http("GET", f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert ui.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        status, experiments = http(
+            "GET", f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=10"
+        )
+        assert status == 200, experiments
+        names = {experiment["name"] for experiment in experiments["experiments"]}
+        params = yaml.safe_load((built / "params.yaml").read_text(encoding="utf-8"))
+        assert params["mlflow"]["experiment"] in names
+    finally:
+        os.killpg(ui.pid, signal.SIGTERM)
+        ui.wait(timeout=30)

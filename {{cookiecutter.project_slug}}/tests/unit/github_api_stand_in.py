@@ -23,6 +23,7 @@ class GitHubState:
     rulesets: list[dict[str, Any]] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
+    org_secrets: set[str] = field(default_factory=set)  # shared with the repository
     writes: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -74,9 +75,20 @@ def _answer(state: GitHubState, method: str, path: str, body: Any) -> tuple[int,
             )
         if method == "PUT":
             state.rulesets[int(found[1]) - 1].update(body)
-        if found[1]:
-            return 200, state.rulesets[int(found[1]) - 1]
-        return 200, [{"id": r["id"], "name": r["name"]} for r in state.rulesets]
+        if found[1]:  # as GitHub answers: rules in its own order, with their parameters
+            stored = state.rulesets[int(found[1]) - 1]
+            rules = [{**rule, "parameters": {}} for rule in reversed(stored["rules"])]
+            return 200, {
+                **stored,
+                "rules": rules,
+                "bypass_actors": [],
+                "current_user_can_bypass": "never",
+            }
+        listed = [
+            {"id": r["id"], "name": r["name"], "source_type": r["source_type"]}
+            for r in state.rulesets
+        ]
+        return 200, listed
     if found := re.fullmatch(r"actions/variables(?:/([\w-]+))?", rest):
         if method in {"POST", "PATCH"}:
             state.variables[body["name"]] = body["value"]
@@ -84,6 +96,9 @@ def _answer(state: GitHubState, method: str, path: str, body: Any) -> tuple[int,
         if method == "GET":
             return (200, {"name": found[1], "value": value}) if value is not None else (404, {})
         return 201, {}
+    if rest == "actions/organization-secrets" or re.fullmatch(r"environments/[\w-]+/secrets", rest):
+        shared = state.org_secrets if rest == "actions/organization-secrets" else set()
+        return 200, {"total_count": len(shared), "secrets": [{"name": n} for n in shared]}
     if rest == "actions/secrets":
         return 200, {
             "total_count": len(state.secrets),

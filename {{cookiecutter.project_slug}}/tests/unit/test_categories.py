@@ -42,6 +42,18 @@ def test_rows_with_an_unseen_value_are_warned_of_by_column() -> None:
     assert warnings[1].endswith("colour: 'purple'")
     assert "colour: 'teal', zone: '9'" in warnings[3]
     assert unseen.warnings(rows.iloc[:1]) == {}
+    # a large batch takes pandas' path, a small one plain Python's: the same answers
+    many = pd.concat([rows] * 50, ignore_index=True)
+    assert unseen.warnings(many) == {i + 4 * k: warnings[i] for k in range(50) for i in (1, 3)}
+
+
+def test_a_long_unseen_value_is_shown_cut() -> None:
+    (warning,) = (
+        UnseenCategories({"colour": ["red"]})
+        .warnings(pd.DataFrame({"colour": ["x" * 5_000]}))
+        .values()
+    )
+    assert warning.endswith("colour: '" + "x" * 37 + "...'") and len(warning) < 200
 
 
 def test_warnings_travel_with_their_rows_and_into_the_log_columns() -> None:

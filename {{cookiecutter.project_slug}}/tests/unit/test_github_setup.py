@@ -5,6 +5,7 @@ nothing; bad settings and a missing token are one clear line."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ def stand_in():
         users={"alice": "User", "team": "Organization"},
         teams={"team/release-managers"},
         secrets={"MLFLOW_TRACKING_URI"},
+        org_secrets={"REGISTRY_PASSWORD"},
     )
     with github_api_stand_in(state) as running:
         yield running
@@ -50,12 +52,16 @@ def test_a_first_run_sets_everything_and_a_second_changes_nothing(tmp_path, stan
     api = GitHubApi(stand_in.url, "a-token")
     first = apply(wanted, api, REPO)
     assert "environment production: created, reviewers alice, team/release-managers" in first
-    assert "environment production: deploys from tags v*.*.*" in first
-    assert "environment staging: deploys from tags v*.*.*-rc.*" in first
+    assert "environment production: deploys from tag v*.*.*" in first
+    assert "environment staging: deploys from tag v*.*.*-rc.*" in first
+    # retrain.yml and rollback.yml run on main: both environments take it
+    for environment in ("staging", "production"):
+        assert f"environment {environment}: deploys from branch main" in first
     assert "ruleset 'release tags': created for v*" in first
     assert "variable IMAGE_REPOSITORY: created" in first
     missing = "MLFLOW_TRACKING_PASSWORD"
     assert f"secret {missing}: missing; set it with `gh secret set {missing}`" in first
+    assert not any("REGISTRY_PASSWORD" in line for line in first)  # the organisation shares it
     production = stand_in.environments["production"]
     reviewers = production["protection_rules"][0]["reviewers"]
     assert {r["type"] for r in reviewers} == {"User", "Team"}
@@ -65,10 +71,38 @@ def test_a_first_run_sets_everything_and_a_second_changes_nothing(tmp_path, stan
     assert ruleset["conditions"]["ref_name"]["include"] == ["refs/tags/v*"]
 
     writes = len(stand_in.writes)
-    again = apply(wanted, api, REPO)
+    again = apply(wanted, api, REPO)  # GitHub answers rules in its own order: still the same
     assert len(stand_in.writes) == writes  # idempotent: nothing written
     assert "environment production: unchanged" in again
     assert "ruleset 'release tags': unchanged" in again
+
+
+def test_the_workflows_environments_let_them_deploy_as_they_run() -> None:
+    """Each environment a workflow names takes the refs that workflow runs on: a tag push
+    (release.yml), main (retrain.yml, rollback.yml)."""
+    shipped = load_settings(SHIPPED)
+    workflows = SHIPPED.parent / "workflows"
+    for name in ("retrain.yml", "rollback.yml"):
+        text = (workflows / name).read_text(encoding="utf-8")
+        for environment in ("staging", "production"):
+            if f"environment: {environment}" in text or "options: [staging, production]" in text:
+                assert "main" in shipped.environments[environment].branches, (name, environment)
+    assert shipped.environments["staging"].tags == ["v*.*.*-rc.*"]
+
+
+def test_a_policy_the_file_does_not_name_is_said_and_left(tmp_path, stand_in) -> None:
+    stand_in.policies["staging"] = [{"id": 1, "name": "hotfix/*", "type": "branch"}]
+    lines = apply(settings(tmp_path), GitHubApi(stand_in.url, "a-token"), REPO)
+    assert "environment staging: also deploys from branch hotfix/* (not in the file)" in lines
+    assert {"id": 1, "name": "hotfix/*", "type": "branch"} in stand_in.policies["staging"]
+
+
+def test_nothing_is_written_when_a_reviewer_cannot_be_named(tmp_path, stand_in) -> None:
+    wanted = settings(tmp_path)
+    wanted.environments["production"].reviewers = ["team"]  # the owner, an organisation
+    with pytest.raises(PipelineError, match="reviewer team: an organisation"):
+        apply(wanted, GitHubApi(stand_in.url, "a-token"), REPO)
+    assert stand_in.writes == []
 
 
 def test_a_changed_setting_is_applied_and_said(tmp_path, stand_in) -> None:
@@ -120,6 +154,22 @@ def test_no_token_and_no_github_remote_are_one_line_each(tmp_path, monkeypatch) 
     with pytest.raises(PipelineError, match="set GITHUB_REPOSITORY=owner/name"):
         github.repository_of(tmp_path)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    assert github.repository_of(tmp_path) == REPO
+
+
+@pytest.mark.parametrize(
+    "remote",
+    [
+        "git@github.com:team/churn.git",
+        "https://github.com/team/churn",
+        "https://github.com/team/churn.git/",
+        "ssh://git@github.example.com:2222/team/churn.git",
+    ],
+)
+def test_the_repository_is_read_from_origin(tmp_path, monkeypatch, remote: str) -> None:
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", remote], check=True)
     assert github.repository_of(tmp_path) == REPO
 
 

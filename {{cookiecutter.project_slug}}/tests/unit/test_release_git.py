@@ -53,7 +53,7 @@ def test_an_origin_without_the_branch_says_push_it(tmp_path: Path) -> None:
     repo = a_repository(tmp_path / "repo")
     subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "origin.git")], check=True)
     git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
-    said = r"origin has no branch main .*git push -u origin main"
+    said = r"origin has no branch main: push it first with `git push -u origin main`"
     with pytest.raises(ReleaseError, match=said), state_worktree(repo, "main"):
         pass
 

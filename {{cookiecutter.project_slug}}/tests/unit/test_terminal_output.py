@@ -4,6 +4,8 @@ the version."""
 from __future__ import annotations
 
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.pipeline import uncommitted
 from {{ cookiecutter.package_name }}.release.summary import plain_text
 from {{ cookiecutter.package_name }}.serving.process import require_free_port
 
@@ -18,7 +21,7 @@ from {{ cookiecutter.package_name }}.serving.process import require_free_port
 def test_markdown_summaries_print_as_aligned_text() -> None:
     markdown = (
         "## Model gates\n\n**Gate passed**\n\n| suite | check | result |\n|---|:---:|---|\n"
-        "| Data Integrity | `Mixed Nulls` | passed |\n| Champion | r2 | not run |\n\n- a note\n"
+        "| Data Integrity | `Mixed Nulls` | passed |\n| Champion | r2 \\| f1 | not run |\n\n- a note\n"
     )
     assert plain_text(markdown).splitlines() == [
         "Model gates",
@@ -28,7 +31,7 @@ def test_markdown_summaries_print_as_aligned_text() -> None:
         "",
         "suite           check        result",
         "Data Integrity  Mixed Nulls  passed",
-        "Champion        r2           not run",
+        "Champion        r2 | f1      not run",
         "",
         "- a note",
     ]
@@ -55,3 +58,21 @@ def test_version_and_completion_are_offered() -> None:
     done = runner.invoke(app, ["--version"])
     assert done.exit_code == 0 and done.stdout.strip().endswith(f" {__version__}")
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_what_to_commit_is_what_git_shows_new_or_changed(tmp_path: Path, monkeypatch) -> None:
+    contract = tmp_path / "data" / "contract.json"
+    contract.parent.mkdir()
+    contract.write_text("{}", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.json"
+    outside.write_text("{}", encoding="utf-8")
+    run = ["git", "-C", str(tmp_path), "-c", "user.name=D", "-c", "user.email=d@example.com"]
+    subprocess.run([*run, "init", "--quiet"], check=True)
+    assert uncommitted(tmp_path, [contract, outside]) == ["data/contract.json"]  # new
+    subprocess.run([*run, "add", "."], check=True)
+    subprocess.run([*run, "commit", "--quiet", "-m", "contract"], check=True)
+    assert uncommitted(tmp_path, [contract]) == []
+    contract.write_text('{"columns": {}}', encoding="utf-8")
+    assert uncommitted(tmp_path, [contract]) == ["data/contract.json"]  # changed
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))  # no git: nothing to say
+    assert uncommitted(tmp_path, [contract]) == []

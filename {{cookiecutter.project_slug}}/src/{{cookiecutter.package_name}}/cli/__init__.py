@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
-from ..serving.names import BENTO_NAME
 from . import (
     batch,
     candidates,
@@ -32,7 +30,9 @@ app = typer.Typer(
 
 def _show_version(asked: bool) -> None:
     if asked:
-        typer.echo(f"{BENTO_NAME} {__version__}")
+        from .. import __version__, distribution
+
+        typer.echo(f"{distribution()} {__version__}")
         raise typer.Exit()
 
 

@@ -75,15 +75,17 @@ ACCEPT = (
     "accept the new data as the agreement: delete {contract}, rerun (a passing run writes it "
     "anew) and commit it"
 )
-FIXES = {"Columns": "leave a column out with data.drop in params.yaml, or " + ACCEPT}
+DROP = "leave a column out with data.drop in params.yaml, or "  # for an unexpected column
 
 
-def _outcome(check: str, condition: str, problems: list[str], contract: str = "") -> CheckOutcome:
+def _outcome(
+    check: str, condition: str, problems: list[str], contract: str = "", fix: str = ""
+) -> CheckOutcome:
     more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
     shown = "; ".join(problems[:SHOWN]) + more
     if shown and contract:
-        fix = FIXES.get(check, "fix the data, or " + ACCEPT)
-        shown += ". To go on: " + fix.format(contract=contract)
+        way_on = (fix or "fix the data, or ") + ACCEPT
+        shown += ". To go on: " + way_on.format(contract=contract)
     return outcome(SUITE, check, condition, shown or None, "as agreed")
 
 
@@ -109,6 +111,7 @@ def check_contract(
             [f"missing column {name!r}" for name in missing]
             + [f"unexpected column {name!r}" for name in extra],
             where,
+            DROP if extra else "",
         )
     ]
     shared = [name for name in expected if name in present]

@@ -18,6 +18,7 @@ from ..gitinfo import git_user
 from .versions import ReleaseError
 
 REPO = re.compile(r"[\w.-]+/[\w.-]+")
+REMOTE = re.compile(r"[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 
 
 def on_github() -> bool:
@@ -118,13 +119,12 @@ def repository_of(root: Path) -> str:
             text=True,
             check=False,
         )
-        url = done.stdout.strip().removesuffix(".git")
-        for prefix in ("git@github.com:", "https://github.com/", "ssh://git@github.com/"):
-            if url.startswith(prefix):
-                named = url.removeprefix(prefix)
-    if named.count("/") != 1 or not all(named.split("/")):
+        # git@host:owner/name.git, https://host/owner/name(.git)(/), ssh://git@host:22/owner/name
+        found = REMOTE.search(done.stdout.strip()) if done.returncode == 0 else None
+        named = f"{found[1]}/{found[2]}" if found else ""
+    if not REPO.fullmatch(named):
         raise ReleaseError(
-            "cannot tell the GitHub repository: origin is not on github.com; set "
+            "cannot tell the GitHub repository from a git remote 'origin' here; set "
             "GITHUB_REPOSITORY=owner/name"
         )
     return named

@@ -81,12 +81,16 @@ def state_worktree(repo: Path, branch: str) -> Iterator[Path]:
     """A scratch checkout of origin/<branch>, removed afterwards."""
     require_origin(repo, branch)
     fetched = _answers("fetch", "--quiet", "origin", branch, cwd=repo)
+    said = (fetched.stderr.strip().splitlines() or [""])[-1]
+    if fetched.returncode and "couldn't find remote ref" in fetched.stderr:
+        raise ReleaseError(
+            f"origin has no branch {branch}: push it first with `git push -u origin {branch}`"
+        )
     # a read-only job without credentials: use what checkout fetched
     if _answers("rev-parse", "--verify", "--quiet", f"origin/{branch}", cwd=repo).returncode:
-        reason = fetched.stderr.strip().splitlines()[-1] if fetched.stderr.strip() else ""
         raise ReleaseError(
-            f"origin has no branch {branch} ({reason or 'not fetched'}): push it first with "
-            f"`git push -u origin {branch}`"
+            f"could not fetch origin/{branch} ({said or 'no answer'}): check the remote's URL "
+            "and your access to it, then rerun"
         )
     scratch = Path(tempfile.mkdtemp(prefix="deploy-state-"))
     worktree = scratch / "state"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 
 from . import github
 from .records import ReleaseRecord
+
+CELL = re.compile(r"(?<!\\)\|")
 
 
 def backends_note() -> str:
@@ -66,8 +69,9 @@ def plain_text(markdown: str) -> str:
             table.clear()
 
     for line in markdown.replace("`", "").replace("**", "").splitlines():
-        if line.startswith("|"):
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|"):  # a cell's own `|` is escaped as `\|`
+            inner = line.strip().removeprefix("|").removesuffix("|")
+            cells = [cell.strip().replace("\\|", "|") for cell in CELL.split(inner)]
             if not all(set(cell) <= set("-: ") for cell in cells):  # not the |---| row
                 table.append(cells)
             continue

@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from importlib.metadata import PackageNotFoundError, metadata
 from typing import Any
 
+from .. import distribution
 from .http_errors import ASGIApp, Message, Receive, Scope, Send
 from .names import BENTO_NAME
 
@@ -35,14 +36,16 @@ PAGE = """<!DOCTYPE html>
 def project_info() -> dict[str, Any]:
     """The OpenAPI `info` of the installed project (its pyproject.toml): what `package`
     stores with the model, since a bento carries the code, not the distribution."""
+    name = distribution()
     try:
-        found = metadata(BENTO_NAME)
+        found = metadata(name)
     except PackageNotFoundError:
-        return {"title": BENTO_NAME}
-    name, email = parseaddr(found.get("Author-email") or "")
-    info: dict[str, Any] = {"title": BENTO_NAME, "description": found.get("Summary") or ""}
-    if name or email:
-        info["contact"] = {key: value for key, value in (("name", name), ("email", email)) if value}
+        return {"title": name}
+    author, email = parseaddr(found.get("Author-email") or "")
+    info: dict[str, Any] = {"title": name, "description": found.get("Summary") or ""}
+    if author or email:
+        contact = (("name", author), ("email", email))
+        info["contact"] = {key: value for key, value in contact if value}
     return info
 
 

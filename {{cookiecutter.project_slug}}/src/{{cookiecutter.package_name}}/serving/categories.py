@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 MAX_KNOWN = 1_000  # a column with more training values than this is not checked (an id, text)
+SHOWN = 40  # characters of an unseen value a warning repeats
+SMALL = 64  # rows: below this, plain Python beats pandas' per-call cost (a /predict call)
 
 
 def known_categories(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
@@ -32,12 +34,22 @@ class UnseenCategories:
         for column, values in self.known.items():
             if column not in frame.columns:
                 continue
-            cells = frame[column]
-            text = cells.astype(str)
-            unseen = np.flatnonzero((cells.notna() & ~text.isin(values)).to_numpy())
-            for index in unseen.tolist():
-                found.setdefault(index, []).append(f"{column}: {text.iat[index]!r}")
+            for index, value in self._unseen(frame[column], values):
+                shown = value if len(value) <= SHOWN else value[: SHOWN - 3] + "..."
+                found.setdefault(index, []).append(f"{column}: {shown!r}")
         return {
             index: f"not seen in training, scored as no known category: {', '.join(parts)}"
             for index, parts in found.items()
         }
+
+    @staticmethod
+    def _unseen(cells: pd.Series, values: set[str]) -> list[tuple[int, str]]:
+        if len(cells) < SMALL:
+            return [
+                (index, text)
+                for index, value in enumerate(cells.tolist())
+                if not pd.isna(value) and (text := str(value)) not in values
+            ]
+        text = cells.astype(str)
+        unseen = np.flatnonzero((cells.notna() & ~text.isin(values)).to_numpy())
+        return [(index, text.iat[index]) for index in unseen.tolist()]

@@ -33,7 +33,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 def require_free_port(host: str, port: int, target: str = "serve") -> None:
     """Refuse at once, naming the way out (`make <target> PORT=`), when `host:port` is taken:
     `bentoml serve` would spend half a minute starting, then fail with a long traceback."""
-    with socket.socket() as probe:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror:
+        raise PipelineError(f"serving.host {host!r} is not an address of this machine") from None
+    with socket.socket(family) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by the last server is free to take
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
