@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
-from jinja2.exceptions import UndefinedError
 from jinja2.ext import Extension
 
 ROOT = Path(__file__).resolve().parent
@@ -51,6 +51,11 @@ def path_fragments(root: Path = ROOT) -> frozenset[str]:
     cookiecutter renders paths piece by piece, the rendered part already joined on."""
     names = [PROJECT_DIR, *(path.name for path in (root / PROJECT_DIR).rglob("*"))]
     return frozenset(fragment for name in names for fragment in FRAGMENT.findall(name))
+
+
+class AnswerRefused(FailedHookException):
+    """An answer refused before anything is written. Of cookiecutter's own errors, its command
+    line prints this kind as one line (a Jinja error, with the whole context after it)."""
 
 
 def _has_jinja(source: str, environment: Environment) -> bool:
@@ -123,7 +128,7 @@ class AnswersAsData(Extension):
                 and not _templates_own(source, environment, own)
             ):
                 shown = source if len(source) <= 60 else source[:57] + "..."
-                raise UndefinedError(
+                raise AnswerRefused(
                     f"the answer {shown!r} holds Jinja syntax ({{{{, {{% or {{#): answers are "
                     "kept as data, never run as templates; rerun without it"
                 )
@@ -142,7 +147,7 @@ class _ProjectFolder:
     def render(self, *args: Any, **kwargs: Any) -> str:
         name = self._template.render(*args, **kwargs)
         if len(name.encode()) > MAX_FOLDER_NAME:
-            raise UndefinedError(
+            raise AnswerRefused(
                 f"project_slug: {len(name)} characters, too long for a folder name; give a "
                 "shorter project_name (the slug is at most 48 characters)"
             )

@@ -425,9 +425,12 @@ def rerun_hint(answers: dict[str, object]) -> str:
         return "Rerun with the field(s) corrected (`--no-input field=value ...` for each)."
     template = shlex.quote(str(answers.get("_template") or folder))
     replay = shlex.quote(str(Path(_replay_dir()) / f"{folder.name}.json"))
+    # this hook runs on cookiecutter's own interpreter: its command is beside it
+    beside = Path(sys.executable).with_name("cookiecutter")
+    tool = shlex.quote(str(beside)) if beside.is_file() else "cookiecutter"
     return (
         f"Your answers are kept in {replay}: correct the field(s) there and rerun "
-        f"`cookiecutter {template} --replay-file {replay}`, or rerun with "
+        f"`{tool} {template} --replay-file {replay}`, or rerun with "
         "`--no-input field=value ...`."
     )
 

@@ -20,12 +20,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
+from cookiecutter.exceptions import FailedHookException
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
 from cookiecutter.utils import create_env_with_context
 from slugify import slugify
+
+from local_extensions import AnswerRefused
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 HOOKS_DIR = TEMPLATE_ROOT / "hooks"
@@ -537,11 +539,10 @@ def test_jinja_in_an_answer_is_refused_and_runs_nothing(
 ) -> None:
     """Answers are data: cookiecutter would render them as Jinja before any hook ran."""
     field, value = JINJA_ANSWERS[case]
-    with pytest.raises(UndefinedVariableInTemplate) as refused:
+    with pytest.raises(AnswerRefused) as refused:
         bake(any_template, output_dir, **{field: value})
-    assert f"Unable to render variable '{field}'" in refused.value.message
-    assert "holds Jinja syntax" in refused.value.error.message
-    assert "never run as templates" in refused.value.error.message
+    assert "holds Jinja syntax" in str(refused.value)
+    assert "never run as templates" in str(refused.value)
     assert list(output_dir.iterdir()) == []
     assert list(tmp_path.rglob("PWNED")) == []
 
@@ -554,9 +555,8 @@ def test_braces_that_are_not_jinja_stay_as_typed(stub_template: Path, output_dir
 
 @pytest.mark.usefixtures("isolated_env")
 def test_a_name_too_long_for_a_folder_gets_one_line(stub_template: Path, output_dir: Path) -> None:
-    with pytest.raises(UndefinedVariableInTemplate) as refused:
+    with pytest.raises(AnswerRefused, match="too long for a folder name"):
         bake(stub_template, output_dir, project_name="Model " * 50)
-    assert "too long for a folder name" in refused.value.error.message
     assert list(output_dir.iterdir()) == []
 
 
@@ -601,7 +601,8 @@ def test_the_cli_prints_the_refusal_without_a_traceback(
     shown = done.stdout + done.stderr
     assert done.returncode == 1
     assert said in shown
-    assert "Traceback" not in shown
+    assert "Traceback" not in shown and "Context" not in shown  # no dump of every answer
+    assert len(shown.splitlines()) <= 6, shown
     assert list(output_dir.iterdir()) == []
     if "Jinja" not in said:  # the hook's refusal says where the answers wait for a rerun
         replay = tmp_path / "replay" / f"{TEMPLATE_ROOT.name}.json"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Params
-from .errors import GateFailedError, PipelineError
+from .errors import THRESHOLDS, GateFailedError, PipelineError
 from .gates.report import GateReport
 from .layout import Layout
 from .stages import STAGES
@@ -20,9 +20,14 @@ from .tracking import named_failures
 Stage = Callable[[Params, Layout], Any]
 
 
+def stage_module(name: str) -> Any:
+    """A stage's module, imported only now (the CLI stays quick to start)."""
+    return import_module(f"{__package__}.stages.{name}")
+
+
 def stage_function(name: str) -> Stage:
-    """The `run` of a stage, its module imported only now (the CLI stays quick to start)."""
-    return import_module(f"{__package__}.stages.{name}").run
+    """The `run` of a stage."""
+    return stage_module(name).run
 
 
 def run_stage(name: str, params: Params, layout: Layout) -> Any:
@@ -41,7 +46,7 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
     results: dict[str, Any] = {}
     total = len(STAGES)
     try:
-        import_module(f"{__package__}.stages.train").check_params(params)
+        stage_module("train").check_params(params)
     except PipelineError as error:
         raise PipelineError(f"pipeline stopped before its first stage: {error}") from error
     for index, name in enumerate(STAGES, start=1):
@@ -51,11 +56,14 @@ def run_pipeline(params: Params, layout: Layout, echo: Callable[[str], None]) ->
         except GateFailedError as failure:
             # The failed run is still logged to MLflow (no model version), then the pipeline stops.
             echo(f"[{index}/{total}] {name}: gate failed; logging the run without registering")
+            note = ""
             try:
-                import_module(f"{__package__}.stages.register").log_failed_run(params, layout)
-            except GateFailedError as logged:
-                raise PipelineError(f"pipeline stopped at '{name}': {logged}") from failure
-            raise PipelineError(f"pipeline stopped at '{name}': {failure}") from failure
+                stage_module("register").log_failed_run(params, layout)
+            except GateFailedError as logged:  # the same checks, without their details
+                note = f"\n{logged.note}"
+            raise PipelineError(
+                f"pipeline stopped at '{name}': {failure}{note}\n{THRESHOLDS}"
+            ) from failure
         except PipelineError as error:
             raise PipelineError(f"pipeline stopped at '{name}': {error}") from error
         echo(f"[{index}/{total}] {name}: ok {summarise(results[name], name)}")
@@ -101,9 +109,14 @@ def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]
         f"  reports: {layout.reports.relative_to(layout.root)}/ (gates.json, deepchecks/*.html)",
     ]
     contract = params.validation.resolved_contract(layout.root)
-    unsaved = uncommitted(layout.root, [contract, layout.data_manifest])
+    source = stage_module("extract").source_file(params.data, layout.root)
+    files = [layout.root / "params.yaml", contract, layout.data_manifest, *filter(None, [source])]
+    unsaved = uncommitted(layout.root, files)
     if unsaved:
-        lines.append(f"Commit {' and '.join(unsaved)}: the data contract and version it passed.")
+        lines.append(
+            f"Commit {', '.join(unsaved)} (the settings, data and contract this run passed), "
+            "then run `make pipeline` again: a release takes only a model trained at a commit."
+        )
     lines += [
         "Next:",
         f"  make serve       # the model on http://{params.serving.host}:{params.serving.port}",

@@ -43,7 +43,9 @@ def test_failed_gate_stops_the_pipeline_naming_the_check(built: Path, tmp_path: 
     assert done.returncode == 1
     assert "pipeline stopped at 'validate_data'" in done.stderr
     assert "Feature Label Correlation" in done.stderr
+    assert "'leak'" in done.stderr  # the check's details: which column, its score
     assert "no model version registered" in done.stderr
+    assert "params.yaml under validation" in done.stderr  # where the thresholds are set
     assert not (tmp_path / "reports" / "package.json").exists()
 
 

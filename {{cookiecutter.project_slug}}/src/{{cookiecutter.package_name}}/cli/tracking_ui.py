@@ -36,5 +36,8 @@ def mlflow_ui(
             "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
         ]  # fmt: skip
         experiment = config.mlflow.experiment
-        typer.echo(f"MLflow UI on http://127.0.0.1:{port}/ (experiment {experiment!r})")
+        typer.echo(
+            f"Starting MLflow's UI on http://127.0.0.1:{port}/ (experiment {experiment!r}); "
+            "it answers in up to a minute. Ctrl-C stops it."
+        )
         os.execve(command[0], command, {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})

@@ -70,7 +70,11 @@ def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
                 "release a new candidate to staging first"
             )
         else:
-            accepted = f"the only production tag accepted now is v{held.base} on {staged.commit}"
+            accepted = (
+                f"the only production tag accepted now is v{held.base} on {staged.commit} "
+                f"(to release it from a checkout: `git checkout --detach {staged.commit[:12]}`, "
+                f"then `make release-production TAG=v{held.base}`)"
+            )
         raise ReleaseError(
             f"refused: production takes only the build staging holds now, {staged.version} "
             f"(commit {staged.commit[:12]}), not {tag} on commit {commit[:12]}; {accepted}"
