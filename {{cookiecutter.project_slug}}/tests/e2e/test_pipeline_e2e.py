@@ -14,7 +14,12 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.metrics import DEFAULT_CHAMPION_METRIC
-from {{ cookiecutter.package_name }}.serving.process import free_port, http, predict, serving
+from {{ cookiecutter.package_name }}.serving.process import (
+    free_port,
+    http,
+    predict,
+    serving,
+)
 
 from ..conftest import CLASSIFICATION, TASK, cli, write_params
 
