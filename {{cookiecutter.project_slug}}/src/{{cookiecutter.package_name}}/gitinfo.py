@@ -1,4 +1,4 @@
-"""The git commit a run came from, recorded with every MLflow run when the project is a repository."""
+"""Git facts of the checkout: the commit a run came from, a dirty tree, who commits, what is new."""
 
 from __future__ import annotations
 
@@ -41,3 +41,24 @@ def git_user(root: Path) -> str:
         values.append(done.stdout.strip() if done.returncode == 0 else "")
     name, email = values
     return f"{name} <{email}>" if name and email else name or email
+
+
+def uncommitted(root: Path, files: list[Path]) -> list[str]:
+    """Which of `files` git would show as new or changed: none without git, outside a
+    repository, or for a file outside the project."""
+    if shutil.which("git") is None:
+        return []
+    found = []
+    for file in files:
+        if not file.is_relative_to(root) or not file.is_file():
+            continue
+        name = str(file.relative_to(root))
+        done = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "-z", "--", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout:
+            found.append(name)
+    return found

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from .config import Params
 from .errors import THRESHOLDS, GateFailedError, PipelineError
 from .gates.report import GateReport
-from .layout import Layout
+from .gitinfo import uncommitted
+from .layout import Layout, read_json
 from .stages import STAGES
 from .tracking import named_failures
 
@@ -92,10 +89,10 @@ def summarise(result: Any, stage: str = "") -> str:
 def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]:
     """What a passed pipeline ends with on the console: the model's metrics, the gates, where
     the run and its reports are, what to commit and the next commands."""
-    metrics = json.loads(layout.metrics.read_text(encoding="utf-8"))
-    gates = json.loads(layout.gates.read_text(encoding="utf-8"))
-    registered = json.loads(layout.registration.read_text(encoding="utf-8"))
-    bento = json.loads(layout.package_record.read_text(encoding="utf-8"))["bento"]
+    metrics = read_json(layout.metrics, "evaluate")
+    gates = read_json(layout.gates, "validate_model")
+    registered = read_json(layout.registration, "register")
+    bento = read_json(layout.package_record, "package")["bento"]
     ran = [check for check in gates["checks"] if check["status"] != "not run"]
     lines = [
         f"Pipeline passed in {seconds:.0f} s.",
@@ -124,27 +121,6 @@ def closing_summary(params: Params, layout: Layout, seconds: float) -> list[str]
         "  make test        # the project's own tests",
     ]
     return lines
-
-
-def uncommitted(root: Path, files: list[Path]) -> list[str]:
-    """Which of `files` git would show as new or changed: none without git, outside a
-    repository, or for a file outside the project."""
-    if shutil.which("git") is None:
-        return []
-    found = []
-    for file in files:
-        if not file.is_relative_to(root) or not file.is_file():
-            continue
-        name = str(file.relative_to(root))
-        done = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "-z", "--", name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode == 0 and done.stdout:
-            found.append(name)
-    return found
 
 
 def _short(value: Any) -> str:

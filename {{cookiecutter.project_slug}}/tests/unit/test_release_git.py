@@ -49,19 +49,23 @@ def test_a_release_without_a_repository_or_origin_says_what_to_add(
         pass
 
 
-def test_an_origin_without_the_branch_says_push_it(tmp_path: Path) -> None:
+def with_empty_origin(tmp_path: Path) -> Path:
+    """A repository whose `origin` is a bare one with nothing pushed yet."""
     repo = a_repository(tmp_path / "repo")
     subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "origin.git")], check=True)
     git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    return repo
+
+
+def test_an_origin_without_the_branch_says_push_it(tmp_path: Path) -> None:
+    repo = with_empty_origin(tmp_path)
     said = r"origin has no branch main: push it first with `git push -u origin main`"
     with pytest.raises(ReleaseError, match=said), state_worktree(repo, "main"):
         pass
 
 
 def test_after_a_release_commit_the_local_branch_is_said_to_be_behind(tmp_path: Path) -> None:
-    repo = a_repository(tmp_path / "repo")
-    subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "origin.git")], check=True)
-    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    repo = with_empty_origin(tmp_path)
     git(repo, "push", "--quiet", "origin", "main")
     assert behind_note(repo, "main") is None
 

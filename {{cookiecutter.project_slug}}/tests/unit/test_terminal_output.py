@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.errors import PipelineError
-from {{ cookiecutter.package_name }}.pipeline import uncommitted
+from {{ cookiecutter.package_name }}.gitinfo import uncommitted
 from {{ cookiecutter.package_name }}.release.summary import plain_text
 from {{ cookiecutter.package_name }}.serving.process import require_free_port
 
