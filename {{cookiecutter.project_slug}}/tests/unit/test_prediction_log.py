@@ -99,6 +99,26 @@ def test_parquet_reaches_disk_on_time_under_steady_traffic(
     assert len(pd.read_parquet(next(tmp_path.glob("predictions-*.parquet")))) == 2
 
 
+def test_the_flush_time_counts_from_the_first_buffered_row_not_from_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server idle past FLUSH_SECONDS (a slow start, a quiet night) must not write its next
+    request's row alone at once: that row waits for company, then reaches disk on time."""
+    monkeypatch.setattr(prediction_log, "FLUSH_SECONDS", 1.0)
+    log = PredictionLog(str(tmp_path / "predictions.parquet"))
+    time.sleep(1.5)  # idle for longer than the flush time
+    log.record("7", ROWS, OUTPUTS)
+    time.sleep(0.6)
+    log.record("7", ROWS, OUTPUTS)
+    assert not list(tmp_path.glob("predictions-*.parquet")), "written before it was due"
+    for _ in range(100):  # no flush asked: the time limit alone writes them
+        if log.written == 4:
+            break
+        time.sleep(0.05)
+    parts = tmp_path.glob("predictions-*.parquet")
+    assert sum(len(pd.read_parquet(part)) for part in parts) == log.written == 4
+
+
 def test_a_part_file_appears_whole_or_not_at_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,8 +4,8 @@ time and request id (and each refused request, by its id).
 The sink is a local file: by default Parquet, columnar and typed, what a monitoring job reads,
 and cheap to write (JSON lines halved the service's throughput on 10,000-row uploads, since
 their writer shares the request's interpreter). A Parquet file cannot be appended to, so the
-log is part files, `predictions-<time>-<pid>-<n>.parquet`, of up to 50,000 rows, written at
-least every FLUSH_SECONDS and when the server stops, each named only once whole. A
+log is part files, `predictions-<time>-<pid>-<n>.parquet`, of up to 50,000 rows, written
+within FLUSH_SECONDS of their first row and when the server stops, each named only once whole. A
 PREDICTION_LOG path not ending in `.parquet` gets JSON lines; `off` stops logging.
 
 Logging must never fail or slow a request: records go onto a bounded queue that a background
@@ -38,7 +38,7 @@ from .names import DEFAULT_LOG
 
 MAX_WAITING_ROWS = 200_000  # rows queued for the writer; beyond this they are dropped, counted
 PARQUET_ROWS_PER_FILE = 50_000
-FLUSH_SECONDS = 30.0  # buffered Parquet rows reach disk at least this often
+FLUSH_SECONDS = 30.0  # a buffered Parquet row reaches a part file within this long
 JOURNAL_SECONDS = 0.5  # and their journal at least this often (log_journal.py): the kill bound
 ROWS_PER_WRITE = 20_000  # queued requests are written together, up to this many rows
 _NO_INPUTS = pd.DataFrame(index=range(1))  # a refused request's row
@@ -58,7 +58,7 @@ class PredictionLog:
         self.recovered = Recovery()  # what the servers before this one left unwritten
         self._queue: queue.Queue[Any] = queue.Queue()  # batches, flushes, None
         self._waiting = 0  # rows queued, bounded by MAX_WAITING_ROWS
-        self._last_file = time.monotonic()
+        self._buffered_since: float | None = None  # when the oldest row not in a file came
         self._open = PendingRows()  # Parquet rows taken since the last journal write
         self._pending: list[pd.DataFrame] = []  # journaled rows not yet in a part file
         self._last_journal = time.monotonic()
@@ -165,21 +165,23 @@ class PredictionLog:
 
     def _drain(self) -> None:
         while True:
-            timeout = JOURNAL_SECONDS if self._open.rows else FLUSH_SECONDS
-            batches, signal = self._take(timeout)
+            batches, signal = self._take(JOURNAL_SECONDS if self._open.rows else self._until_due())
             with self._lock:
                 self._waiting -= rows_in(batches)
-            quiet = signal is _QUIET and timeout == FLUSH_SECONDS
-            due = (
-                quiet
-                or signal not in (_BUSY, _QUIET)
-                or time.monotonic() - self._last_file > FLUSH_SECONDS
-            )
+            due = signal not in (_BUSY, _QUIET) or self._until_due() == 0.0
             self._write(batches, final=due)
             if isinstance(signal, threading.Event):
                 signal.set()
             elif signal is None:
                 return
+
+    def _until_due(self) -> float:
+        """Seconds until the oldest buffered row must be in a part file: FLUSH_SECONDS counts
+        from that row's arrival, not from the last file (after an idle spell, the first
+        request's row would otherwise be written alone, at once)."""
+        if self._buffered_since is None:
+            return FLUSH_SECONDS
+        return max(0.0, FLUSH_SECONDS - (time.monotonic() - self._buffered_since))
 
     def _take(self, timeout: float) -> tuple[list[Batch], Any]:
         """Every batch waiting, up to ROWS_PER_WRITE, so that one write serves many requests
@@ -214,7 +216,7 @@ class PredictionLog:
                 self.written += written
                 self._count()
         except Exception as exc:  # a full disk or a read-only mount must not reach the caller
-            self._open, self._pending = PendingRows(), []
+            self._open, self._pending, self._buffered_since = PendingRows(), [], None
             if self._journal is not None:
                 self._journal.done(self._part + 1)  # its rows are counted as dropped
             self._fail(f"{type(exc).__name__}: {exc}", unwritten)
@@ -226,6 +228,8 @@ class PredictionLog:
         single-row throughput."""
         for batch in batches:
             self._open.add(*batch)
+        if batches and self._buffered_since is None:
+            self._buffered_since = time.monotonic()
         waiting = self._open.rows + sum(map(len, self._pending))
         if waiting and (final or waiting >= PARQUET_ROWS_PER_FILE):
             if self._open.rows:
@@ -234,8 +238,7 @@ class PredictionLog:
             self._part += 1
             if self._journal is not None:
                 self._journal.done(self._part)
-            self._open, self._pending = PendingRows(), []
-            self._last_file = time.monotonic()
+            self._open, self._pending, self._buffered_since = PendingRows(), [], None
             return waiting
         now = time.monotonic()
         if self._open.rows and (not batches or now - self._last_journal >= JOURNAL_SECONDS):
