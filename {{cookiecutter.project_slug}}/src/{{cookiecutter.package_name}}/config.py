@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,11 +95,50 @@ IMAGE_REPOSITORY = re.compile(
 )
 
 
+def service_url(raw: str) -> str:
+    """An http(s) base address without credentials, query or fragment, or a ValueError
+    saying what is wrong with it (it is committed with each check, and printed)."""
+    url = raw.strip().rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is no number)
+        (parts.hostname or "").encode("idna")
+    except (ValueError, UnicodeError) as error:
+        raise ValueError(f"{raw!r} is no address: {error}") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or " " in url:
+        raise ValueError(f"{raw!r} is no http(s) address (e.g. https://model.staging.example.com)")
+    if parts.username or parts.password:  # not repeated: it would print the password
+        raise ValueError("holds credentials: an address is committed and printed, never them")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{raw!r} may hold no query or fragment")
+    return url
+
+
 class ReleaseConfig(Section):
-    """Where promotions write (the default branch) and the image the deploy manifests run."""
+    """Where promotions write (the default branch), the image the deploy manifests run, and
+    where each environment's service answers once deployed (release/deployed.py)."""
 
     branch: str = Field(default="main", min_length=1)
     image: str = Field(min_length=1, pattern=IMAGE_REPOSITORY.pattern)
+    staging_url: str = ""
+    production_url: str = ""
+    # the rollout's time to serve a release; below the release and rollback jobs' time limits
+    deploy_wait_seconds: float = Field(default=600.0, gt=0, le=900)
+
+    @field_validator("staging_url", "production_url")
+    @classmethod
+    def _service_url(cls, value: str) -> str:
+        return service_url(value) if value.strip() else ""
+
+    @model_validator(mode="after")
+    def _apart(self) -> ReleaseConfig:
+        if self.staging_url and self.staging_url == self.production_url:
+            raise ValueError("staging_url and production_url name the same service")
+        return self
+
+    def url(self, environment: str) -> str:
+        """The environment's deployed service, or "" (then its overlay runs under podman)."""
+        return {"staging": self.staging_url, "production": self.production_url}[environment]
 
     def resolved_image(self) -> str:
         """IMAGE_REPOSITORY wins, so a fork or another registry needs no file change."""

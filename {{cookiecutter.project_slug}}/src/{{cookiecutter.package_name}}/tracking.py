@@ -7,9 +7,11 @@ one place. mlflow is imported only when a helper is called.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -194,3 +196,21 @@ def download_run_artifacts(uri: str, run_id: str, artifact_path: str, destinatio
     _quiet_mlflow().artifacts.download_artifacts(
         run_id=run_id, artifact_path=artifact_path, dst_path=str(destination), tracking_uri=uri
     )
+
+
+def input_example(params: Params, root: Path, version: int) -> list[dict[str, Any]]:
+    """The rows a registered model version was logged with (its input example): a smoke
+    request any job with registry access can send, without the bento or the data."""
+    mlflow = mlflow_module(params, root)
+    uri = f"models:/{params.registry.model_name}/{version}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="example-") as scratch:
+            for name in ("MLmodel", "input_example.json"):
+                mlflow.artifacts.download_artifacts(artifact_uri=f"{uri}/{name}", dst_path=scratch)
+            example = mlflow.models.Model.load(scratch).load_input_example(scratch)
+    except Exception as exc:  # no such version, the server down, the artifact missing
+        reason = store_failure(exc) or failure_reason(exc)
+        raise PipelineError(f"{uri} at {shown_tracking_uri(params, root)}: {reason}") from exc
+    if example is None or not len(example):
+        raise PipelineError(f"{uri} was logged without an input example")
+    return json.loads(example.to_json(orient="records"))  # NaN as null, as a client sends it

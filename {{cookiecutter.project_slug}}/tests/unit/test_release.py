@@ -128,7 +128,7 @@ def test_apply_writes_record_history_and_pinned_digest(state: DeployState, store
 
 def test_production_promotes_the_staged_build_unchanged(state: DeployState, store) -> None:
     source = staged(state, store, "v0.1.0-rc.1")
-    record, _ = promote_to_production("v0.1.0", state, store, COMMIT)
+    record, _ = promote_to_production("v0.1.0", state, store, COMMIT, staging_url="")
     assert store.resolve("v0.1.0") == source.digest
     assert (record.digest, record.model_version, record.commit) == (
         source.digest,
@@ -140,16 +140,16 @@ def test_production_promotes_the_staged_build_unchanged(state: DeployState, stor
 
 def test_production_of_an_unstaged_commit_is_refused(state: DeployState, store) -> None:
     with pytest.raises(ReleaseError, match=r"staging holds no release"):
-        staged_build(state, "v0.1.0", COMMIT)
+        staged_build(state, "v0.1.0", COMMIT, staging_url="")
     staged(state, store, "v0.1.0-rc.1")
     with pytest.raises(
         ReleaseError, match=rf"the only production tag accepted now is v0\.1\.0 on {COMMIT}"
     ):
-        promote_to_production("v0.1.0", state, store, "b" * 40)
+        promote_to_production("v0.1.0", state, store, "b" * 40, staging_url="")
     with pytest.raises(ReleaseError, match=r"staging holds now, v0\.1\.0-rc\.1 .* not v0\.2\.0"):
-        staged_build(state, "v0.2.0", COMMIT)
+        staged_build(state, "v0.2.0", COMMIT, staging_url="")
     with pytest.raises(ReleaseError, match=r"production takes vX\.Y\.Z"):
-        staged_build(state, "v0.1.0-rc.1", COMMIT)
+        staged_build(state, "v0.1.0-rc.1", COMMIT, staging_url="")
 
 
 B = "b" * 40
@@ -164,7 +164,7 @@ def _replaced(state: DeployState, store: ArtifactStore) -> None:
 def _rolled_back(state: DeployState, store: ArtifactStore) -> None:
     """v1.0.0 in production; v1.1.0-rc.1 staged, then staging rolled back to v1.0.0-rc.1."""
     staged(state, store, "v1.0.0-rc.1")
-    state.apply(promote_to_production("v1.0.0", state, store, COMMIT)[0])
+    state.apply(promote_to_production("v1.0.0", state, store, COMMIT, staging_url="")[0])
     staged(state, store, "v1.1.0-rc.1", commit=B)
     state.apply(rollback("staging", "v1.0.0-rc.1", state, store)[0])
 
@@ -191,7 +191,7 @@ def test_production_takes_only_the_build_staging_holds_now(
     history(state, store)
     before = state.history_path.read_text()
     with pytest.raises(ReleaseError, match=refusal):
-        promote_to_production(tag, state, store, commit)
+        promote_to_production(tag, state, store, commit, staging_url="")
     with pytest.raises(ReleaseError, match="no artifact tagged"):
         store.resolve(tag)  # nothing was named for production either
     assert state.history_path.read_text() == before
@@ -245,7 +245,7 @@ def test_a_tampered_artifact_is_refused(state: DeployState, store) -> None:
     source = staged(state, store, "v0.1.0-rc.1")
     store.path_for(source.digest).write_bytes(b"something else")
     with pytest.raises(ReleaseError, match="expected"):
-        promote_to_production("v0.1.0", state, store, COMMIT)
+        promote_to_production("v0.1.0", state, store, COMMIT, staging_url="")
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ def test_a_broken_history_line_is_named_by_file_and_line(
     state: DeployState, store, broken: str
 ) -> None:
     staged(state, store, "v0.1.0-rc.1")
-    state.apply(promote_to_production("v0.1.0", state, store, COMMIT)[0])
+    state.apply(promote_to_production("v0.1.0", state, store, COMMIT, staging_url="")[0])
     with state.history_path.open("a", encoding="utf-8") as history:
         history.write(broken + "\n")
     with pytest.raises(ReleaseError, match=r"history\.jsonl:3 is not a .*git checkout -- deploy/"):
@@ -273,9 +273,9 @@ def test_a_broken_release_record_is_named(state: DeployState, store) -> None:
 
 def test_rollback_returns_to_an_earlier_release(state: DeployState, store) -> None:
     first = staged(state, store, "v0.1.0-rc.1")
-    state.apply(promote_to_production("v0.1.0", state, store, COMMIT)[0])
+    state.apply(promote_to_production("v0.1.0", state, store, COMMIT, staging_url="")[0])
     staged(state, store, "v0.2.0-rc.1", commit="c" * 40)
-    state.apply(promote_to_production("v0.2.0", state, store, "c" * 40)[0])
+    state.apply(promote_to_production("v0.2.0", state, store, "c" * 40, staging_url="")[0])
     record, _ = rollback("production", "v0.1.0", state, store)
     assert (record.action, record.digest, record.previous_version) == (
         "rollback",

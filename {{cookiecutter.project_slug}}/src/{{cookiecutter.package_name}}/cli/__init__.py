@@ -10,6 +10,7 @@ import typer
 from . import (
     batch,
     candidates,
+    deployments,
     github_setup,
     monitoring,
     pipeline,
@@ -53,4 +54,5 @@ app.add_typer(monitoring.app)
 app.add_typer(tracking_ui.app)
 app.add_typer(github_setup.app)
 release.app.add_typer(candidates.app)
+release.app.add_typer(deployments.app)
 app.add_typer(release.app, name="release")

@@ -26,8 +26,9 @@ from ..release.gitops import (
 from ..release.images import container_engine, engine_setting
 from ..release.promote import promote_to_production, release_notes, release_to_staging, rollback
 from ..release.records import DeployState, ReleaseRecord
-from ..release.rules import require_unused, staged_build
+from ..release.rules import answered_where_deployed, require_unused, staged_build
 from ..release.summary import publish, record_table
+from ..release.verify import verify_deployed
 from ..release.versions import ENVIRONMENTS, Environment, ReleaseError, parse_tag, require_newer
 from ..tracking import require_reachable, set_alias, tracking_uri
 from .context import DEFAULT_PARAMS, ParamsOption, project, sample_rows
@@ -43,6 +44,16 @@ def _release_tag(value: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
+def _environment(value: str) -> str:
+    """Refuse anything but an environment's name while the command line is read."""
+    if value not in ENVIRONMENTS:
+        raise typer.BadParameter(f"--env must be one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+    return value
+
+
+EnvOption = Annotated[
+    str, typer.Option("--env", help="staging or production", callback=_environment)
+]
 TagOption = Annotated[
     str,
     typer.Option(
@@ -82,11 +93,36 @@ def _apply(layout: Layout, branch: str, record: ReleaseRecord) -> str:
 
 
 def finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[str]) -> None:
-    """Commit the state, then move the alias (only once Git holds the new state), then report."""
+    """Commit the state, then move the alias (only once Git holds the new state), check the
+    release where it runs and commit that too, then report; a failed check fails the command
+    once everything is recorded."""
     pushed = _apply(layout, params.release.branch, record)
     notes = [*notes, f"deploy state committed to {params.release.branch} as {pushed[:12]}"]
     notes += filter(None, [behind_note(layout.root, params.release.branch)])
     notes.append(set_alias(params, layout.root, record.environment, record.model_version))
+    try:
+        record = verify_deployed(params, layout, record)
+        notes.append(checked_note(record))
+    finally:  # the release has happened: its record and card are written whatever followed
+        report(params, layout, record, notes)
+    if not answered_where_deployed(record, params.release.url(record.environment)):
+        raise ReleaseError(checked_note(record))
+
+
+def checked_note(record: ReleaseRecord) -> str:
+    """What the check where the release runs found, in one line."""
+    check = record.deployed_check
+    if check.get("passed") is None:
+        return f"not checked where deployed: {check.get('answer')}"
+    verdict = "answered" if check["passed"] else "did NOT answer"
+    return (
+        f"{record.version} {verdict} where {record.environment} runs it "
+        f"({check.get('target')}): {check.get('answer')}"
+    )
+
+
+def report(params: Params, layout: Layout, record: ReleaseRecord, notes: list[str]) -> None:
+    """The release's record, notes and model card in reports/, and the job summary."""
     write_json(layout.reports / "release.json", record.to_dict())
     (layout.reports / "release-notes.md").write_text(release_notes(record), encoding="utf-8")
     try:  # the release has happened: a card that cannot be written is a note, not a failure
@@ -115,7 +151,7 @@ def check_tag(tag: TagOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
             if release.environment == "staging":
                 require_unused(release, state)
             else:
-                staged_build(state, tag, commit)
+                staged_build(state, tag, commit, staging_url=config.release.staging_url)
         environment = release.environment
         registry = config.release.registry()
         engine_setting()  # a typo in CONTAINER_ENGINE is refused before the pipeline runs
@@ -160,13 +196,15 @@ def production(tag: ProductionTag, params: ParamsOption = DEFAULT_PARAMS) -> Non
     with project(params) as (config, layout):
         require_reachable(config, layout.root, f"releasing {tag}")
         with release_state(config, layout) as (commit, state):
-            record, notes = promote_to_production(tag, state, default_store(), commit)
+            record, notes = promote_to_production(
+                tag, state, default_store(), commit, staging_url=config.release.staging_url
+            )
         finish(config, layout, record, notes)
 
 
 @app.command("rollback")
 def rollback_command(
-    environment: Annotated[str, typer.Option("--env", help="staging or production")],
+    environment: EnvOption,
     to: Annotated[
         str,
         typer.Option("--to", help="An earlier release of that environment", callback=_release_tag),
@@ -175,10 +213,6 @@ def rollback_command(
 ) -> None:
     """Put an environment back on an earlier release: state, alias and an audit entry."""
     with project(params) as (config, layout):
-        if environment not in ENVIRONMENTS:
-            raise ReleaseError(
-                f"--env must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
-            )
         env: Environment = environment  # type: ignore[assignment]
         require_reachable(config, layout.root, f"rolling {env} back")
         with state_worktree(layout.root, config.release.branch) as worktree:

@@ -50,7 +50,8 @@ def _skopeo(*args: str) -> list[str]:
     return ["skopeo", *(["--registries-conf", conf] if conf else []), *args]
 
 
-def _answers(engine: str) -> bool:
+def answers(engine: str) -> bool:
+    """Whether `engine info` succeeds here (the engine is installed and its daemon answers)."""
     if shutil.which(engine) is None:
         return False
     try:
@@ -80,10 +81,10 @@ def container_engine() -> str | None:
     if wanted == "none":
         return None
     if wanted:
-        if not _answers(wanted):
+        if not answers(wanted):
             raise ReleaseError(f"CONTAINER_ENGINE={wanted}, but `{wanted} info` fails here")
         return wanted
-    return next((engine for engine in ENGINES if _answers(engine)), None)
+    return next((engine for engine in ENGINES if answers(engine)), None)
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,10 @@ def release_to_staging(
 
 
 def promote_to_production(
-    tag: str, state: DeployState, store: ArtifactStore, commit: str
+    tag: str, state: DeployState, store: ArtifactStore, commit: str, *, staging_url: str
 ) -> tuple[ReleaseRecord, list[str]]:
     """Promote the exact staging build: same digest, same model version; nothing is rebuilt."""
-    source = staged_build(state, tag, commit)
+    source = staged_build(state, tag, commit, staging_url=staging_url)
     production = state.current("production")
     require_newer(parse_tag(tag), production.version if production else None)
     if source.image_digest:
@@ -147,6 +147,7 @@ def promote_to_production(
         version=tag,
         action="promote",
         previous_version=production.version if production else None,
+        deployed_check={},  # production's own, once it runs there
         **github.run_context(),
     )
     return record, [f"promoting the build of {source.version} ({source.deployed_digest}) unchanged"]
@@ -179,6 +180,7 @@ def rollback(
         target,
         action="rollback",
         previous_version=current.version if current else None,
+        deployed_check={},
         **github.run_context(),
     )
     return record, [f"rolling {environment} back to {to_version} ({target.deployed_digest})"]

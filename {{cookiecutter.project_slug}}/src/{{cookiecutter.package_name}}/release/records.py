@@ -2,7 +2,8 @@
 
 `deploy/overlays/<env>/release.json` says what runs there (version, commit, model version,
 bento and image digests, gate results); `kustomization.yaml` beside it pins the same digest for Argo CD;
-`deploy/history.jsonl` keeps every promotion and rollback, in order, as the audit trail.
+`deploy/history.jsonl` keeps every promotion, rollback and check where deployed, in order, as
+the audit trail.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from .versions import Environment, ReleaseError
 
 IMAGE_NAME = "model-service"  # the image name used in deploy/base; overlays pin its digest
+CHECKED = "verify"  # a history entry recording a check where a release runs, not a release
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class ReleaseRecord:
     champion: dict[str, Any] = field(default_factory=dict)  # the gate's comparison, if any
     build_run_url: str = ""  # the staging workflow run that built and tested it
     smoke_test: str = ""  # what staging's smoke test served; empty: it never passed one
+    # the smoke test where it is deployed (deployed.py): target, passed, at, answer
+    deployed_check: dict[str, Any] = field(default_factory=dict)
 
     @property
     def deployed_digest(self) -> str:
@@ -55,6 +59,10 @@ class ReleaseRecord:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ReleaseRecord:
         known = {name for name in cls.__dataclass_fields__}
+        check = raw.get("deployed_check", {})
+        passed = check.get("passed") if isinstance(check, dict) else "no mapping"
+        if passed is not None and not isinstance(passed, bool):
+            raise TypeError(f"deployed_check is no check record: {check!r}"[:200])
         return cls(**{key: value for key, value in raw.items() if key in known})
 
 
@@ -110,10 +118,15 @@ class DeployState:
         if not self.history_path.is_file():
             return []
         lines = self.history_path.read_text(encoding="utf-8").splitlines()
-        return [
-            _record(self.history_path, _parsed(self.history_path, line, number), number)
+        entries = [
+            (number, _parsed(self.history_path, line, number))
             for number, line in enumerate(lines, 1)
             if line.strip()
+        ]
+        return [
+            _record(self.history_path, raw, number)
+            for number, raw in entries
+            if not (isinstance(raw, dict) and raw.get("action") == CHECKED)
         ]
 
     def apply(self, record: ReleaseRecord) -> None:
@@ -127,6 +140,29 @@ class DeployState:
         self._pin_image(overlay / "kustomization.yaml", record.image, record.deployed_digest)
         with self.history_path.open("a", encoding="utf-8") as history:
             history.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+
+    def record_check(self, record: ReleaseRecord, context: dict[str, str]) -> None:
+        """Keep what the check where it is deployed found, in the environment's record and as a
+        `verify` entry of the history (which release, who checked, and the check: history()
+        reads releases only); the overlay is untouched: Argo CD has nothing to sync."""
+        current = self.current(record.environment)
+        if current is None or (current.version, current.deployed_digest) != (
+            record.version,
+            record.deployed_digest,
+        ):
+            raise ReleaseError(
+                f"{record.environment} no longer runs {record.version}: its check is not recorded"
+            )
+        self.record_path(record.environment).write_text(
+            json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        entry = {
+            "action": CHECKED, "environment": record.environment, "version": record.version,
+            "deployed_digest": record.deployed_digest, "deployed_check": record.deployed_check,
+            **context,
+        }  # fmt: skip
+        with self.history_path.open("a", encoding="utf-8") as history:
+            history.write(json.dumps(entry, sort_keys=True) + "\n")
 
     @staticmethod
     def _pin_image(kustomization: Path, image: str, digest: str) -> None:

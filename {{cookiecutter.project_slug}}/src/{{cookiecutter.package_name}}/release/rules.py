@@ -3,7 +3,8 @@ relies on, each refusal naming what would be accepted instead.
 
 - staging takes a build trained at the tagged commit on a clean tree, under an rc number
   never used before;
-- production takes only the build staging holds now, which passed its smoke test there;
+- production takes only the build staging holds now, which passed its smoke test before the
+  deploy and again where staging runs it (deployed.py) wherever something runs it;
 - either takes only a commit on the remote's default branch (gitops.require_on_branch), and a
   version above what production runs (versions.require_newer).
 """
@@ -48,7 +49,17 @@ def require_unused(release: ReleaseTag, state: DeployState) -> None:
         )
 
 
-def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
+def answered_where_deployed(record: ReleaseRecord, url: str) -> bool:
+    """Its check where it runs passed, at `url` when the environment has one (a check made
+    elsewhere, a laptop's podman say, does not count then); without a URL, wherever podman ran
+    its image; with neither, nothing could run it and nothing is asked."""
+    check = record.deployed_check
+    if url:
+        return check.get("passed") is True and check.get("target") == url
+    return check.get("passed") is True or not record.image_digest
+
+
+def staged_build(state: DeployState, tag: str, commit: str, *, staging_url: str) -> ReleaseRecord:
     """The build production may take: the one staging holds now, if it passed its smoke test
     there and `tag` names its commit and version. Nothing staging replaced, rolled back from
     or never held."""
@@ -83,5 +94,16 @@ def staged_build(state: DeployState, tag: str, commit: str) -> ReleaseRecord:
         raise ReleaseError(
             f"refused: staging's record of {staged.version} shows no passed smoke test; "
             f"release a new candidate v{release.base}-rc.N to staging first"
+        )
+    if not answered_where_deployed(staged, staging_url):
+        check = staged.deployed_check
+        where = f" at {staging_url}" if staging_url else ""
+        found = str(check.get("answer") or "never checked")
+        if check.get("target") and check["target"] != staging_url:
+            found = f"checked by {check['target']}: {found}"
+        raise ReleaseError(
+            f"refused: {staged.version} has not answered where staging runs it{where} "
+            f"({found}); once it serves there, "
+            "`make release-verify ENV=staging`, then run the production release again"
         )
     return staged
