@@ -65,9 +65,11 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _application_problems(path: Path, environment: str, branch: str) -> list[str]:
-    """The Application syncs its own environment's overlay, from the release branch, into the
-    overlay's namespace; each problem named by file and field."""
+def _application_problems(
+    path: Path, environment: str, branch: str, docs: list[dict[str, Any]]
+) -> list[str]:
+    """The Application syncs its own environment's overlay (rendered as `docs`), from the
+    release branch, into the overlay's namespace; each problem named by file and field."""
     try:
         app = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -84,11 +86,6 @@ def _application_problems(path: Path, environment: str, branch: str) -> list[str
         found.append(f"{path}: spec.source.targetRevision is not {branch}, where releases commit")
     if found:
         return found
-    deploy = path.parent.parent
-    try:
-        docs = documents(render(deploy / "overlays" / environment))
-    except ReleaseError as error:
-        return [f"{path}: {error}"]
     namespaces = {_mapping(doc.get("metadata")).get("namespace") for doc in docs} - {None}
     if namespaces != {destination.get("namespace")}:
         shown = sorted(map(str, namespaces))
@@ -108,11 +105,11 @@ def check_deploy(deploy: Path, branch: str) -> list[str]:
         except ReleaseError as error:
             found.append(str(error))
             continue
+        docs = documents(rendered)
         found += problems(rendered, f"deploy/overlays/{environment}")
-        found += _application_problems(
-            deploy / "argocd" / f"{environment}.yaml", environment, branch
-        )
-        kinds = sorted(str(doc.get("kind")) for doc in documents(rendered))
+        application = deploy / "argocd" / f"{environment}.yaml"
+        found += _application_problems(application, environment, branch, docs)
+        kinds = sorted(str(doc.get("kind")) for doc in docs)
         lines.append(
             f"{environment}: {', '.join(kinds)} render and validate; its Application syncs them"
         )
