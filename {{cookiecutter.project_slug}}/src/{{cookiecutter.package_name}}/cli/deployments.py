@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from ..release.gitops import state_worktree
 from ..release.manifests import check_deploy
-from ..release.records import DeployState
 from ..release.rules import answered_where_deployed
 from ..release.summary import publish
 from ..release.verify import verify_deployed
@@ -22,11 +20,7 @@ app = typer.Typer()
 def verify(environment: EnvOption, params: ParamsOption = DEFAULT_PARAMS) -> None:
     """Smoke-test what ENV runs now where it is deployed, and record the answer in deploy/."""
     with project(params) as (config, layout):
-        with state_worktree(layout.root, config.release.branch) as worktree:
-            record = DeployState(worktree / "deploy").current(environment)  # type: ignore[arg-type]
-        if record is None:
-            raise ReleaseError(f"{environment} runs no release yet: nothing to check")
-        record = verify_deployed(config, layout, record)
+        record = verify_deployed(config, layout, environment)  # type: ignore[arg-type]
         publish(checked_note(record))
         if not answered_where_deployed(record, config.release.url(environment)):
             raise ReleaseError(checked_note(record))

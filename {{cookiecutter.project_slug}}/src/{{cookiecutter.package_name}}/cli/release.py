@@ -101,7 +101,7 @@ def finish(params: Params, layout: Layout, record: ReleaseRecord, notes: list[st
     notes += filter(None, [behind_note(layout.root, params.release.branch)])
     notes.append(set_alias(params, layout.root, record.environment, record.model_version))
     try:
-        record = verify_deployed(params, layout, record)
+        record = verify_deployed(params, layout, record.environment, record)
         notes.append(checked_note(record))
     finally:  # the release has happened: its record and card are written whatever followed
         report(params, layout, record, notes)

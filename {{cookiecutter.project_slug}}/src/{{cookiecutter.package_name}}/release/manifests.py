@@ -44,12 +44,12 @@ def documents(rendered: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(rendered) if doc]
 
 
-def problems(rendered: str, where: str) -> list[str]:
+def problems(docs: list[dict[str, Any]], where: str) -> list[str]:
     """Every object that Kubernetes' schema (strictly: no unknown field) would refuse."""
     import kubernetes_validate
 
     found = []
-    for doc in documents(rendered):
+    for doc in docs:
         name = f"{where}: {doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
         try:
             kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
@@ -106,7 +106,7 @@ def check_deploy(deploy: Path, branch: str) -> list[str]:
             found.append(str(error))
             continue
         docs = documents(rendered)
-        found += problems(rendered, f"deploy/overlays/{environment}")
+        found += problems(docs, f"deploy/overlays/{environment}")
         application = deploy / "argocd" / f"{environment}.yaml"
         found += _application_problems(application, environment, branch, docs)
         kinds = sorted(str(doc.get("kind")) for doc in docs)
@@ -123,10 +123,10 @@ def playable(rendered: str, suffix: str, host_port: int) -> str:
     has no namespaces: staging and production would share a pod name), its `http` port
     published on 127.0.0.1:`host_port`, and one replica (podman plays each, and a host port
     binds once); nothing else changed."""
-    found = problems(rendered, "the overlay")
+    docs = documents(rendered)
+    found = problems(docs, "the overlay")
     if found:
         raise ReleaseError("the overlay would not deploy: " + "; ".join(found))
-    docs = documents(rendered)
     deployments = [doc for doc in docs if doc.get("kind") == "Deployment"]
     if len(deployments) != 1:
         raise ReleaseError(f"the overlay renders {len(deployments)} Deployments; expected one")

@@ -134,12 +134,9 @@ class DeployState:
         overlay = self.overlay(record.environment)
         if not overlay.is_dir():
             raise ReleaseError(f"{overlay} is missing: the deploy/ folder is incomplete")
-        self.record_path(record.environment).write_text(
-            json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        self._write_current(record)
         self._pin_image(overlay / "kustomization.yaml", record.image, record.deployed_digest)
-        with self.history_path.open("a", encoding="utf-8") as history:
-            history.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+        self._append(record.to_dict())
 
     def record_check(self, record: ReleaseRecord, context: dict[str, str]) -> None:
         """Keep what the check where it is deployed found, in the environment's record and as a
@@ -153,14 +150,19 @@ class DeployState:
             raise ReleaseError(
                 f"{record.environment} no longer runs {record.version}: its check is not recorded"
             )
-        self.record_path(record.environment).write_text(
-            json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        entry = {
+        self._write_current(record)
+        self._append({
             "action": CHECKED, "environment": record.environment, "version": record.version,
             "deployed_digest": record.deployed_digest, "deployed_check": record.deployed_check,
             **context,
-        }  # fmt: skip
+        })  # fmt: skip
+
+    def _write_current(self, record: ReleaseRecord) -> None:
+        self.record_path(record.environment).write_text(
+            json.dumps(record.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+
+    def _append(self, entry: dict[str, Any]) -> None:
         with self.history_path.open("a", encoding="utf-8") as history:
             history.write(json.dumps(entry, sort_keys=True) + "\n")
 

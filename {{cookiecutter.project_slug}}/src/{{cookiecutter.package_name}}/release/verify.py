@@ -18,6 +18,7 @@ from . import github
 from .deployed import check_where_deployed
 from .gitops import commit_state, state_worktree
 from .records import DeployState, ReleaseRecord
+from .versions import Environment, ReleaseError
 
 SMOKE_ROWS = 3
 
@@ -33,11 +34,17 @@ def smoke_rows(params: Params, layout: Layout, record: ReleaseRecord) -> list[di
     return input_example(params, layout.root, record.model_version)[:SMOKE_ROWS]
 
 
-def verify_deployed(params: Params, layout: Layout, record: ReleaseRecord) -> ReleaseRecord:
-    """Check `record`'s environment where it runs and commit what it found, passed or not;
-    the record with its check (rules.answered_where_deployed says whether it holds)."""
+def verify_deployed(
+    params: Params, layout: Layout, environment: Environment, record: ReleaseRecord | None = None
+) -> ReleaseRecord:
+    """Check what `environment` runs (`record`, just deployed, or else the release the branch
+    records for it) where it runs, and commit what it found, passed or not; the record with
+    its check (rules.answered_where_deployed says whether it holds)."""
     branch = params.release.branch
     with state_worktree(layout.root, branch) as worktree:
+        record = record or DeployState(worktree / "deploy").current(environment)
+        if record is None:
+            raise ReleaseError(f"{environment} runs no release yet: nothing to check")
         rows = partial(smoke_rows, params, layout, record)
         url, wait = params.release.url(record.environment), params.release.deploy_wait_seconds
         check = check_where_deployed(record, worktree / "deploy", rows, url, wait)
